@@ -1,0 +1,79 @@
+# Bascule — two commands: `make demo` (run it) and `make test` (prove it). See README.md.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-sqlite test-postgres quality install system-deps messages migrate serve clean help
+
+help:
+	@echo "make demo     installe, migre, charge la démo et sert Bascule sur http://127.0.0.1:$(PORT)"
+	@echo "make test     installe ce qu'il faut et lance toute la suite (SQLite, puis PostgreSQL si DATABASE_URL)"
+	@echo "make quality  ruff, mypy, djlint, makemigrations --check"
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# gettext compiles the translations; chromium drives the browser tests (Debian's, never a downloaded one).
+system-deps:
+	@missing=""; \
+	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	if [ "$(WITH_BROWSER)" = "1" ] && ! command -v chromium >/dev/null; then missing="$$missing chromium fonts-dejavu-core"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installation des paquets Debian :$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+messages: install system-deps
+	$(BIN)/python manage.py compilemessages --ignore=.venv -v 0
+
+migrate: messages
+	$(BIN)/python manage.py migrate --no-input -v 0
+	$(BIN)/python manage.py collectstatic --no-input -v 0
+
+demo: migrate
+	$(BIN)/python manage.py demo_data
+	@echo ""
+	@echo "Bascule est servi sur http://127.0.0.1:$(PORT)/"
+	@echo "Comptes de démonstration (mot de passe « demo ») :"
+	@echo "  national  — pilotage national, voit toutes les régions"
+	@echo "  bretagne  — responsable déploiement de la région Bretagne"
+	@echo "Arrêt : Ctrl+C (arrête aussi le traitement en arrière-plan)."
+	@echo ""
+	@trap 'kill 0' EXIT INT TERM; \
+	$(BIN)/python manage.py db_worker --no-reload --interval 1 & \
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: WITH_BROWSER=1
+test: messages
+	$(MAKE) --no-print-directory test-sqlite
+	@if [ -n "$$DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
+	else echo "DATABASE_URL non défini : suite PostgreSQL non lancée (voir .ci/run)."; fi
+
+test-sqlite:
+	@echo "== Suite complète sur SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+
+test-postgres:
+	@echo "== Suite complète sur PostgreSQL ($${DATABASE_URL%%@*}@…) =="
+	$(BIN)/pytest -n 2 -q
+
+quality: install
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy bascule config
+	$(BIN)/djlint bascule --lint
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) var *.egg-info

@@ -1,0 +1,70 @@
+"""Login, logout, password reset by e-mail, password change and "my account" (with the API token)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from bascule.accounts import forms
+from bascule.accounts.services import api_token_regenerate, api_token_revoke
+from bascule.organisation.selectors import account_summary
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = forms.LoginForm
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/password_reset.html"
+    form_class = forms.PasswordResetForm
+    email_template_name = "accounts/emails/password_reset.txt"
+    subject_template_name = "accounts/emails/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.SetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = forms.PasswordChangeForm
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form: forms.PasswordChangeForm) -> HttpResponse:
+        messages.success(self.request, "Votre mot de passe a été modifié.")
+        return super().form_valid(form)
+
+
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/account.html", account_summary(user=request.user))
+
+
+@require_POST
+def token_regenerate(request: HttpRequest) -> HttpResponse:
+    api_token_regenerate(user=request.user)
+    messages.success(request, "Un nouveau jeton d'API a été créé ; l'ancien ne fonctionne plus.")
+    return redirect("accounts:account")
+
+
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    api_token_revoke(user=request.user)
+    messages.success(request, "Votre jeton d'API a été supprimé.")
+    return redirect("accounts:account")

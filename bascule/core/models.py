@@ -1,0 +1,85 @@
+"""What every business model shares, and the record of background work (TaskRun)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+
+class BaseModel(models.Model):
+    """A UUID public id (the one in URLs and the API) and creation / update instants."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    created_at = models.DateTimeField("créé le", default=timezone.now, editable=False)
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class VersionedModel(BaseModel):
+    """Optimistic locking: every write through a service checks then increments `version`."""
+
+    version = models.PositiveIntegerField("version", default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class TaskRunQuerySet(models.QuerySet["TaskRun"]):
+    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> TaskRunQuerySet:
+        """A run is seen by whoever started it (and superusers)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(owner=user)
+
+
+class TaskRun(BaseModel):
+    """One run of a background job (import, report, polling…) with its progress and its result."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        SUCCEEDED = "succeeded", "Terminée"
+        FAILED = "failed", "En échec"
+
+    kind = models.CharField("type de traitement", max_length=100)
+    label = models.CharField("libellé", max_length=255)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_runs", verbose_name="demandé par"
+    )
+    params: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField("paramètres", default=dict)
+    input_file = models.FileField("fichier", upload_to="task_inputs/%Y/%m/", blank=True)
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    message = models.CharField("étape", max_length=255, blank=True)
+    result: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField("résultat", default=dict)
+    error = models.TextField("erreur", blank=True)
+    started_at = models.DateTimeField("démarrée le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+
+    objects = TaskRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "traitement"
+        verbose_name_plural = "traitements"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(progress__lte=100), name="taskrun_progress_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}

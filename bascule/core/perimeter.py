@@ -1,0 +1,107 @@
+"""Who sees what: a perimeter is a set of structure subtrees, read or read-write.
+
+Structures carry a materialised path ("/<id>/<id>/…/"), so "in the perimeter" is a prefix test that the database
+answers with an index, whatever the size of the tree. A user's perimeter comes from their active assignments;
+national steering (and superusers) see and edit everything. It is computed once per request and cached on the user.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+
+from bascule.core.roles import EDITOR_ROLES, GLOBAL_ROLES
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+_CACHE_ATTRIBUTE = "_bascule_perimeter"
+
+
+def _minimal(paths: set[str]) -> tuple[str, ...]:
+    """Drop the paths already covered by a shorter one, so filters stay small."""
+    kept: list[str] = []
+    for path in sorted(paths, key=len):
+        if not any(path.startswith(other) for other in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
+@dataclass(frozen=True)
+class Perimeter:
+    global_read: bool = False
+    global_write: bool = False
+    read_paths: tuple[str, ...] = ()
+    write_paths: tuple[str, ...] = ()
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.global_read or self.read_paths)
+
+    def can_read(self, path: str | None) -> bool:
+        if self.global_read:
+            return True
+        return bool(path) and any(path.startswith(prefix) for prefix in self.read_paths)  # type: ignore[union-attr]
+
+    def can_write(self, path: str | None) -> bool:
+        if self.global_write:
+            return True
+        return bool(path) and any(path.startswith(prefix) for prefix in self.write_paths)  # type: ignore[union-attr]
+
+    def q(self, path_lookup: str = "path", *, write: bool = False) -> Q:
+        """A filter on a structure path (e.g. "structure__path") keeping what this perimeter covers."""
+        if (self.global_write if write else self.global_read):
+            return Q()
+        prefixes = self.write_paths if write else self.read_paths
+        if not prefixes:
+            return Q(pk__in=[])
+        condition = Q()
+        for prefix in prefixes:
+            condition |= Q(**{f"{path_lookup}__startswith": prefix})
+        return condition
+
+
+EMPTY = Perimeter()
+
+
+def compute_perimeter(user: AbstractBaseUser | AnonymousUser, *, on: date | None = None) -> Perimeter:
+    """The perimeter given by the user's active assignments on a date (today by default)."""
+    if not user.is_authenticated or not user.is_active:
+        return EMPTY
+    if user.is_superuser:
+        return Perimeter(global_read=True, global_write=True)
+    day = on or timezone.localdate()
+    assignment_model = apps.get_model("organisation", "Assignment")
+    rows: list[tuple[str, str]] = list(
+        assignment_model.objects.active(on=day)
+        .filter(person__user=user)
+        .values_list("role", "structure__path")
+    )
+    roles = frozenset(role for role, _ in rows)
+    if roles & GLOBAL_ROLES:
+        return Perimeter(global_read=True, global_write=True, roles=roles)
+    read_paths = {path for _, path in rows}
+    write_paths = {path for role, path in rows if role in EDITOR_ROLES}
+    return Perimeter(read_paths=_minimal(read_paths), write_paths=_minimal(write_paths), roles=roles)
+
+
+def perimeter_for(user: Any) -> Perimeter:
+    """The user's perimeter today, computed once per user object (i.e. once per request)."""
+    cached = getattr(user, _CACHE_ATTRIBUTE, None)
+    if cached is None:
+        cached = compute_perimeter(user)
+        if user.is_authenticated:
+            setattr(user, _CACHE_ATTRIBUTE, cached)
+    return cached
+
+
+def forget_perimeter(user: Any) -> None:
+    """Drop the cached perimeter (after the user's own assignments changed)."""
+    if hasattr(user, _CACHE_ATTRIBUTE):
+        delattr(user, _CACHE_ATTRIBUTE)

@@ -1,0 +1,239 @@
+"""Read the spreadsheets people already have (CSV, XLSX, ODS, XLS) into a plain table of strings.
+
+Every failure is a `SpreadsheetError` whose message is French and says what to do; nothing here writes anything.
+Hostile input is expected: the wrong encoding, a BOM, ragged rows, formulas, an empty or huge file, and zip bombs
+disguised as XLSX/ODS (the archive is measured before any XML in it is parsed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+
+# An XLSX/ODS is a zip of XML: refuse archives that would inflate past this, or whose members inflate suspiciously.
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+MAX_ZIP_MEMBERS = 5_000
+MAX_COLUMNS = 200
+
+
+class SpreadsheetError(Exception):
+    """The file as a whole cannot be read; the message is meant for the user."""
+
+
+@dataclass
+class Row:
+    number: int  # as the spreadsheet shows it (1-based, counting title rows)
+    cells: list[str]
+    extra: list[str] = field(default_factory=list)  # non-empty values beyond the last named column
+    formulas: dict[int, str] = field(default_factory=dict)  # column index -> formula text
+
+    def get(self, index: int | None) -> str:
+        if index is None or index >= len(self.cells):
+            return ""
+        return self.cells[index]
+
+
+@dataclass
+class Table:
+    header_row: int
+    headers: list[str]
+    rows: list[Row]
+    format: str
+
+
+def normalise_label(text: str) -> str:
+    """Compare header names and choice labels without case, accents, punctuation or extra spaces."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = "".join(ch if ch.isalnum() else " " for ch in text.lower())
+    return " ".join(text.split())
+
+
+def _cell_to_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "oui" if value else "non"
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return format(Decimal(repr(value)), "f")
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _check_zip(data: bytes) -> zipfile.ZipFile:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise SpreadsheetError("Le fichier est endommagé : ce n'est pas un classeur XLSX ou ODS valide.") from exc
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise SpreadsheetError("Le classeur contient un nombre anormal d'éléments ; il a été refusé par sécurité.")
+    total = sum(member.file_size for member in members)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        raise SpreadsheetError(
+            "Une fois décompressé, le classeur dépasserait "
+            f"{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} Mo ; il a été refusé par sécurité."
+        )
+    for member in members:
+        if member.compress_size and member.file_size / member.compress_size > MAX_COMPRESSION_RATIO:
+            raise SpreadsheetError(
+                "Le classeur est anormalement compressé (possible « bombe zip ») ; il a été refusé par sécurité."
+            )
+    return archive
+
+
+def _zip_kind(archive: zipfile.ZipFile) -> str:
+    names = set(archive.namelist())
+    if "mimetype" in names:
+        mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
+        if "opendocument.spreadsheet" in mimetype:
+            return "ods"
+    if "[Content_Types].xml" in names and any(name.startswith("xl/") for name in names):
+        return "xlsx"
+    raise SpreadsheetError("Le fichier est une archive, mais ni un classeur XLSX ni un classeur ODS.")
+
+
+def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
+    import openpyxl  # noqa: PLC0415 - heavy import, only when an XLSX arrives
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds of errors on broken files
+        raise SpreadsheetError("Le classeur XLSX n'a pas pu être lu : il est endommagé ou protégé.") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        for raw in sheet.iter_rows():
+            cells: list[str] = []
+            formulas: dict[int, str] = {}
+            for index, cell in enumerate(raw[:MAX_COLUMNS]):
+                value = getattr(cell, "value", None)
+                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                    formulas[index] = str(value)
+                cells.append(_cell_to_text(value))
+            yield cells, formulas
+    finally:
+        workbook.close()
+
+
+def _iter_calamine(data: bytes, label: str) -> Iterator[tuple[list[str], dict[int, str]]]:
+    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = workbook.get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except Exception as exc:  # calamine raises its own error types on broken files
+        raise SpreadsheetError(f"Le classeur {label} n'a pas pu être lu : il est endommagé ou protégé.") from exc
+    for raw in rows:
+        yield [_cell_to_text(value) for value in raw[:MAX_COLUMNS]], {}
+
+
+def _decode_text(data: bytes) -> str:
+    if b"\x00" in data[:4096]:
+        raise SpreadsheetError(
+            "Le fichier n'est pas un tableur reconnu : importez un fichier CSV, XLSX (Excel) ou ODS (LibreOffice)."
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Spreadsheets saved as CSV by Excel on French Windows are in cp1252 (Windows-1252).
+        return data.decode("cp1252", errors="replace")
+
+
+def _iter_csv(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
+    text = _decode_text(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([";", ",", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        for raw in reader:
+            cells = [_cell_to_text(value) for value in raw[:MAX_COLUMNS]]
+            # A CSV cell starting with "=" would become a formula once opened in a spreadsheet program.
+            formulas = {index: value for index, value in enumerate(cells) if value.startswith("=")}
+            yield cells, formulas
+    except csv.Error as exc:
+        raise SpreadsheetError(f"Le fichier CSV est mal formé (ligne {reader.line_num}) : {exc}.") from exc
+
+
+def iter_raw_rows(data: bytes, filename: str = "") -> tuple[str, Iterable[tuple[list[str], dict[int, str]]]]:
+    """The format and the rows of the first sheet, as text cells with the formulas found."""
+    if not data or not data.strip():
+        raise SpreadsheetError("Le fichier est vide.")
+    max_bytes = settings.BASCULE_IMPORT_MAX_BYTES
+    if len(data) > max_bytes:
+        raise SpreadsheetError(
+            f"Le fichier pèse {len(data) / 1024 / 1024:.1f} Mo, au-delà de la limite de "
+            f"{max_bytes / 1024 / 1024:.0f} Mo : découpez-le en plusieurs fichiers."
+        )
+    if data.startswith(b"PK\x03\x04"):
+        archive = _check_zip(data)
+        kind = _zip_kind(archive)
+        return kind, (_iter_xlsx(data) if kind == "xlsx" else _iter_calamine(data, "ODS"))
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls", _iter_calamine(data, "XLS")
+    lowered = filename.lower()
+    if lowered.endswith((".xlsx", ".ods", ".xls")):
+        raise SpreadsheetError(f"Le fichier « {filename} » n'est pas un classeur valide : il est endommagé.")
+    return "csv", _iter_csv(data)
+
+
+def read_table(
+    data: bytes,
+    filename: str = "",
+    *,
+    is_header: Callable[[list[str]], bool] | None = None,
+    max_rows: int | None = None,
+) -> Table:
+    """Read the first sheet; the header is the first row `is_header` accepts (default: first non-empty row).
+
+    Title rows above the header are skipped; empty rows are dropped; rows keep their spreadsheet number.
+    """
+    limit = max_rows or settings.BASCULE_IMPORT_MAX_ROWS
+    fmt, raw_rows = iter_raw_rows(data, filename)
+    header_row = 0
+    headers: list[str] = []
+    rows: list[Row] = []
+    for number, (cells, formulas) in enumerate(raw_rows, start=1):
+        if not any(cells):
+            continue
+        if not headers:
+            if is_header is None or is_header(cells):
+                header_row, headers = number, [" ".join(cell.split()) for cell in cells]
+                while headers and not headers[-1]:
+                    headers.pop()
+            elif number > 50:
+                break
+            continue
+        if len(rows) >= limit:
+            raise SpreadsheetError(
+                f"Le fichier compte plus de {limit:,} lignes de données".replace(",", " ")
+                + " : découpez-le en plusieurs fichiers."
+            )
+        width = len(headers)
+        extra = [cell for cell in cells[width:] if cell]
+        padded = (cells + [""] * width)[:width]
+        rows.append(Row(number=number, cells=padded, extra=extra, formulas=formulas))
+    if not headers:
+        raise SpreadsheetError(
+            "Aucune ligne d'en-tête reconnue : la première ligne remplie doit nommer les colonnes attendues."
+        )
+    if not rows:
+        raise SpreadsheetError("Le fichier ne contient aucune ligne de données sous l'en-tête.")
+    return Table(header_row=header_row, headers=headers, rows=rows, format=fmt)

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from bascule.core import views
+
+app_name = "core"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("traitements/", views.taskrun_list, name="taskrun_list"),
+    path("traitements/<uuid:taskrun_id>/", views.taskrun_detail, name="taskrun_detail"),
+    path("traitements/<uuid:taskrun_id>/appliquer/", views.taskrun_apply, name="taskrun_apply"),
+]

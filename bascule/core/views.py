@@ -1,0 +1,75 @@
+"""Pages of the core: home, health check, background task runs (progress, result, apply an import)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from bascule.core.access import get_visible_or_404
+from bascule.core.imports import IMPORTERS, ImportReport
+from bascule.core.models import TaskRun
+from bascule.core.services import taskrun_start
+from bascule.organisation.selectors import home_summary
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "core/home.html", {"summary": home_summary(user=request.user)})
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when the database answers a query, 503 otherwise (for load balancers and supervision)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "injoignable"}, status=503)
+    return JsonResponse({"status": "ok"})
+
+
+def taskrun_list(request: HttpRequest) -> HttpResponse:
+    runs = TaskRun.objects.visible_to(request.user).select_related("owner")
+    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    return render(request, "core/taskrun_list.html", {"page_obj": page})
+
+
+def taskrun_detail(request: HttpRequest, taskrun_id: str) -> HttpResponse:
+    run = get_visible_or_404(TaskRun.objects.select_related("owner"), request.user, pk=taskrun_id)
+    report = None
+    if run.kind == "import" and run.status == TaskRun.Status.SUCCEEDED and run.result:
+        report = ImportReport.from_dict(run.result)
+    importer = IMPORTERS.get(run.params.get("importer", ""))
+    context = {"run": run, "report": report, "importer": importer}
+    template = "core/includes/taskrun_status.html" if request.htmx else "core/taskrun_detail.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+@require_POST
+def taskrun_apply(request: HttpRequest, taskrun_id: str) -> HttpResponse:
+    """Apply an import whose preview the user has just read (same file, planned again at apply time)."""
+    preview = get_visible_or_404(TaskRun.objects, request.user, pk=taskrun_id)
+    if (
+        preview.kind != "import"
+        or preview.params.get("mode") != "preview"
+        or preview.status != TaskRun.Status.SUCCEEDED
+    ):
+        messages.error(request, "Seul un aperçu d'import terminé peut être appliqué.")
+        return redirect("core:taskrun_detail", taskrun_id=preview.pk)
+    run = taskrun_start(
+        kind="import",
+        label=preview.label.replace("Aperçu", "Application", 1),
+        owner=request.user,
+        params={**preview.params, "mode": "apply", "preview": str(preview.pk)},
+        source=preview,
+    )
+    messages.info(request, "L'import est lancé : cette page se met à jour toute seule.")
+    return redirect("core:taskrun_detail", taskrun_id=run.pk)

@@ -1,0 +1,199 @@
+"""JSON API of the organisation referential (/api/v1/structures/, people/, assignments/). Thin: same services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bascule.core.api import PerimeterViewSet
+from bascule.core.roles import Role
+from bascule.organisation import services
+from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+
+
+class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    parent = serializers.PrimaryKeyRelatedField(queryset=Structure.objects.all(), allow_null=True, required=False)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    version = serializers.IntegerField(required=False, help_text="Obligatoire pour une modification (verrou optimiste).")
+
+    class Meta:
+        model = Structure
+        fields = [
+            "id",
+            "code",
+            "name",
+            "kind",
+            "parent",
+            "parent_code",
+            "region",
+            "department",
+            "valid_from",
+            "valid_to",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_parent(self, parent: Structure | None) -> Structure | None:
+        request = self.context["request"]
+        if parent is not None and not Structure.objects.visible_to(request.user).filter(pk=parent.pk).exists():
+            raise serializers.ValidationError("Aucune structure visible n'a cet identifiant.")
+        return parent
+
+
+STRUCTURE_FILTERS = [
+    OpenApiParameter("region", OpenApiTypes.STR, description="Code INSEE de la région (53) ou code de sa structure"),
+    OpenApiParameter("kind", OpenApiTypes.STR, enum=StructureKind.values),
+    OpenApiParameter("q", OpenApiTypes.STR, description="Recherche dans le code et le nom"),
+    OpenApiParameter("parent", OpenApiTypes.UUID, description="Sous-structures directes de cette structure"),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=STRUCTURE_FILTERS))
+class StructureViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PerimeterViewSet,
+):
+    """Structures of the user's perimeter. Writes need an editor role on the parent (creation) or the structure."""
+
+    model = Structure
+    serializer_class = StructureSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Structure]:
+        qs = Structure.objects.visible_to(self.request.user).select_related("parent")
+        params = self.request.query_params
+        if region := params.get("region"):
+            qs = qs.in_region(region)
+        if kind := params.get("kind"):
+            qs = qs.filter(kind=kind)
+        if q := params.get("q"):
+            qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
+        if parent := params.get("parent"):
+            qs = qs.filter(parent_id=parent)
+        return qs.order_by("path")
+
+    def perform_create(self, serializer: StructureSerializer) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = _refusals_as_403(lambda: services.structure_create(by=self.request.user, **data))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        structure = self.get_object()
+        if not structure.get_abilities(request.user)["change"]:
+            raise DRFPermissionDenied("Vous ne pouvez pas modifier cette structure.")
+        serializer = self.get_serializer(structure, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        version = data.pop("version", None)
+        if version is None:
+            raise serializers.ValidationError({"version": "La version lue est obligatoire pour modifier."})
+        saved = _refusals_as_403(
+            lambda: services.structure_update(by=request.user, structure=structure, version=version, **data)
+        )
+        return Response(self.get_serializer(saved).data)
+
+
+def _refusals_as_403(action: Any) -> Any:
+    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
+
+    try:
+        return action()
+    except PermissionDenied as exc:
+        raise DRFPermissionDenied(str(exc)) from exc
+
+
+class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    structure_code = serializers.CharField(source="structure.code", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "structure",
+            "structure_code",
+            "ministry_of_origin",
+            "category",
+            "fte",
+            "version",
+            "updated_at",
+        ]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("structure", OpenApiTypes.STR, description="Code d'une structure (avec son sous-arbre)"),
+            OpenApiParameter("region", OpenApiTypes.STR),
+            OpenApiParameter("q", OpenApiTypes.STR),
+        ]
+    )
+)
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
+    """People of the user's perimeter (read-only in this version)."""
+
+    model = Person
+    serializer_class = PersonSerializer
+
+    def get_queryset(self) -> QuerySet[Person]:
+        qs = Person.objects.visible_to(self.request.user).select_related("structure")
+        params = self.request.query_params
+        if code := params.get("structure"):
+            root = Structure.objects.visible_to(self.request.user).filter(code=code).first()
+            qs = qs.filter(structure__path__startswith=root.path) if root else qs.none()
+        if region := params.get("region"):
+            qs = qs.filter(structure__in=Structure.objects.in_region(region))
+        if q := params.get("q"):
+            qs = qs.filter(Q(last_name__icontains=q) | Q(first_name__icontains=q) | Q(email__icontains=q))
+        return qs.order_by("last_name", "first_name", "id")
+
+
+class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    structure_code = serializers.CharField(source="structure.code", read_only=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Assignment
+        fields = ["id", "person", "role", "structure", "structure_code", "start_date", "end_date", "active", "version"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values),
+            OpenApiParameter("person", OpenApiTypes.UUID),
+            OpenApiParameter("active", OpenApiTypes.BOOL),
+        ]
+    )
+)
+class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
+    """Assignments whose structure or person is in the user's perimeter (read-only in this version)."""
+
+    model = Assignment
+    serializer_class = AssignmentSerializer
+
+    def get_queryset(self) -> QuerySet[Assignment]:
+        qs = Assignment.objects.visible_to(self.request.user).select_related("structure")
+        params = self.request.query_params
+        if role := params.get("role"):
+            qs = qs.filter(role=role)
+        if person := params.get("person"):
+            qs = qs.filter(person_id=person)
+        if params.get("active") in {"true", "1"}:
+            qs = qs.active()
+        return qs.order_by("-start_date", "id")

@@ -1,0 +1,137 @@
+"""Forms of the organisation referential (DSFR rendering); writes go through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from bascule.core.forms import DateInput, version_field
+from bascule.core.roles import Role
+from bascule.organisation.geography import DEPARTMENTS, REGIONS
+from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+
+REGION_CHOICES = [("", "—"), *sorted(REGIONS.items(), key=lambda item: item[1])]
+DEPARTMENT_CHOICES = [("", "—"), *((code, f"{code} — {name}") for code, (name, _) in DEPARTMENTS.items())]
+
+
+class StructureChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Structure) -> str:
+        return f"{'· ' * obj.depth}{obj.code} — {obj.name}"
+
+
+class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
+    version = version_field()
+    region = forms.ChoiceField(label="Région", choices=REGION_CHOICES, required=False)
+    department = forms.ChoiceField(label="Département", choices=DEPARTMENT_CHOICES, required=False)
+
+    class Meta:
+        model = Structure
+        fields = ["code", "name", "kind", "parent", "region", "department", "valid_from", "valid_to"]
+        field_classes = {"parent": StructureChoiceField}
+        widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")
+        self.fields["parent"].required = False
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+            # A structure cannot move under itself: its subtree is not offered.
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
+                path__startswith=self.instance.path
+            )
+        else:
+            del self.fields["version"]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
+    version = version_field()
+
+    class Meta:
+        model = Person
+        fields = ["first_name", "last_name", "email", "phone", "structure", "ministry_of_origin", "category", "fte"]
+        field_classes = {"structure": StructureChoiceField}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
+        self.fields["ministry_of_origin"].queryset = Structure.objects.filter(kind=StructureKind.MINISTRY).order_by("code")
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
+    version = version_field()
+
+    class Meta:
+        model = Assignment
+        fields = ["role", "structure", "start_date", "end_date"]
+        field_classes = {"structure": StructureChoiceField}
+        widgets = {"start_date": DateInput(), "end_date": DateInput()}
+        help_texts = {"start_date": "Les nominations prennent souvent effet le 1er septembre ou le 1er janvier."}
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
+        self.fields["role"].choices = Role.choices
+        if self.instance.pk:
+            self.fields["version"].initial = self.instance.version
+        else:
+            del self.fields["version"]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class StructureFilterForm(DsfrBaseForm):
+    q = forms.CharField(label="Rechercher (code ou nom)", required=False)
+    kind = forms.ChoiceField(label="Type", choices=[("", "Tous")] + list(StructureKind.choices), required=False)
+    region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
+    state = forms.ChoiceField(
+        label="Validité",
+        choices=[("actives", "En activité"), ("dissoutes", "Dissoutes"), ("toutes", "Toutes")],
+        required=False,
+    )
+
+
+class PersonFilterForm(DsfrBaseForm):
+    q = forms.CharField(label="Rechercher (nom, prénom, courriel)", required=False)
+    structure = forms.CharField(label="Structure (code, avec ses sous-structures)", required=False)
+    region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
+    category = forms.ChoiceField(label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False)
+    role = forms.ChoiceField(label="Rôle actif", choices=[("", "Tous"), *Role.choices], required=False)
+
+
+class ImportForm(DsfrBaseForm):
+    importer = forms.ChoiceField(
+        label="Que voulez-vous importer ?",
+        choices=[("organisation.structures", "Des structures"), ("organisation.people", "Des personnes et leurs affectations")],
+        widget=forms.RadioSelect,
+    )
+    file = forms.FileField(
+        label="Fichier",
+        help_text="CSV (séparateur ; ou ,), XLSX (Excel) ou ODS (LibreOffice), 20 Mo au plus.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods,.xls"}),
+    )
+
+    def clean_file(self) -> Any:
+        from django.conf import settings  # noqa: PLC0415
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.BASCULE_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"Le fichier dépasse {settings.BASCULE_IMPORT_MAX_BYTES // (1024 * 1024)} Mo : découpez-le."
+            )
+        if upload.size == 0:
+            raise forms.ValidationError("Le fichier est vide.")
+        return upload

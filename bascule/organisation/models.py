@@ -1,0 +1,282 @@
+"""The organisation referential: structures (a tree), people, and their assignments (role × structure × dates).
+
+Invariants live in the database with French messages; every model is historised; structures and people carry a
+version for optimistic locking. `visible_to(user)` on every QuerySet applies the perimeter (bascule.core.perimeter).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from bascule.core.models import VersionedModel
+from bascule.core.perimeter import perimeter_for
+from bascule.core.roles import Role
+from bascule.organisation.geography import DEPARTMENTS, REGIONS, region_name
+
+HISTORY_EXCLUDED = ["path", "depth", "updated_at"]
+
+
+class StructureKind(models.TextChoices):
+    STATE = "state", "État"
+    MINISTRY = "ministry", "Ministère"
+    INTERMINISTERIAL = "interministerial", "Niveau interministériel"
+    NATIONAL_DIRECTORATE = "national_directorate", "Direction d'administration centrale"
+    SUB_DIRECTORATE = "sub_directorate", "Sous-direction"
+    BUREAU = "bureau", "Bureau"
+    REGION = "region", "Région"
+    DEPARTMENT = "department", "Département"
+    PREFECTURE = "prefecture", "Préfecture / SGAR"
+    REGIONAL_DIRECTORATE = "regional_directorate", "Direction régionale"
+    DEPARTMENTAL_DIRECTORATE = "departmental_directorate", "Direction départementale"
+    SHARED_CENTRE = "shared_centre", "Centre de services partagés"
+    ANTENNA = "antenna", "Antenne"
+    SGCD = "sgcd", "Secrétariat général commun départemental"
+    SUPPORT_POLE = "support_pole", "Pôle de diffusion (support)"
+    SERVICE = "service", "Service"
+    PARTNER = "partner", "Partenaire extérieur"
+
+
+class Category(models.TextChoices):
+    A = "A", "Catégorie A"
+    B = "B", "Catégorie B"
+    C = "C", "Catégorie C"
+
+
+def _check_region(value: str) -> None:
+    if value and value not in REGIONS:
+        from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+        raise ValidationError(f"« {value} » n'est pas un code de région INSEE (par exemple 53 pour la Bretagne).")
+
+
+def _check_department(value: str) -> None:
+    if value and value not in DEPARTMENTS:
+        from django.core.exceptions import ValidationError  # noqa: PLC0415
+
+        raise ValidationError(f"« {value} » n'est pas un code de département (par exemple 29, 2A ou 974).")
+
+
+class StructureQuerySet(models.QuerySet["Structure"]):
+    def visible_to(self, user: Any) -> StructureQuerySet:
+        return self.filter(perimeter_for(user).q("path"))
+
+    def editable_by(self, user: Any) -> StructureQuerySet:
+        return self.filter(perimeter_for(user).q("path", write=True))
+
+    def active(self, on: date | None = None) -> StructureQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def in_region(self, value: str) -> StructureQuerySet:
+        """By INSEE region code (`53`) or by the code of the region's structure (`R53`)."""
+        region_codes = Structure.objects.filter(kind=StructureKind.REGION, code__iexact=value).values("region")
+        return self.filter(Q(region=value) | Q(region__in=region_codes))
+
+
+class Structure(VersionedModel):
+    code = models.CharField(
+        "code",
+        max_length=60,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 ./()'&_-]*$", "Le code contient un caractère non admis.")],
+        help_text="Sigle unique, par exemple DREAL-BRE ou DMAT/SDAT/BCAM.",
+        error_messages={"unique": "Une structure porte déjà ce code."},
+    )
+    name = models.CharField("nom", max_length=255)
+    kind = models.CharField("type", max_length=40, choices=StructureKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name="structure de rattachement",
+    )
+    region = models.CharField("code région", max_length=3, blank=True, validators=[_check_region])
+    department = models.CharField("code département", max_length=3, blank=True, validators=[_check_department])
+    valid_from = models.DateField("valide à partir du", null=True, blank=True)
+    valid_to = models.DateField("valide jusqu'au", null=True, blank=True)
+    # "/<id hex>/<id hex>/…/": a prefix test on it gives a whole subtree (perimeters).
+    path = models.CharField(max_length=2000, editable=False, db_index=True)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+
+    history = HistoricalRecords(excluded_fields=HISTORY_EXCLUDED)
+    objects = StructureQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "structure"
+        verbose_name_plural = "structures"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                name="structure_validity_ordered",
+                violation_error_message="La date de fin de validité précède la date de début.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(parent=models.F("id")),
+                name="structure_not_own_parent",
+                violation_error_message="Une structure ne peut pas être rattachée à elle-même.",
+            ),
+        ]
+        indexes = [
+            # PostgreSQL only: LIKE 'prefix%' uses the index whatever the collation (ignored on SQLite).
+            models.Index(fields=["path"], name="structure_path_prefix", opclasses=["varchar_pattern_ops"]),
+            models.Index(fields=["region", "kind"], name="structure_region_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    @property
+    def region_label(self) -> str:
+        return region_name(self.region) if self.region else ""
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return (self.valid_from is None or self.valid_from <= today) and (self.valid_to is None or self.valid_to >= today)
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        view = perimeter.can_read(self.path)
+        change = perimeter.can_write(self.path)
+        return {"view": view, "change": change, "add_child": change, "history": view, "add_person": change}
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        return self.filter(perimeter_for(user).q("structure__path"))
+
+
+class Person(VersionedModel):
+    first_name = models.CharField("prénom", max_length=150)
+    last_name = models.CharField("nom", max_length=150)
+    email = models.EmailField(
+        "courriel", unique=True, error_messages={"unique": "Une personne a déjà ce courriel."}
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="people", verbose_name="structure d'appartenance"
+    )
+    ministry_of_origin = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": StructureKind.MINISTRY},
+        verbose_name="ministère d'origine",
+    )
+    category = models.CharField("catégorie", max_length=1, choices=Category.choices, blank=True)
+    fte = models.DecimalField(
+        "quotité (ETP)",
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("1.00"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("1"))],
+    )
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name="compte utilisateur",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["last_name", "first_name"]
+        verbose_name = "personne"
+        verbose_name_plural = "personnes"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fte__gte=0) & Q(fte__lte=1),
+                name="person_fte_between_0_and_1",
+                violation_error_message="La quotité doit être comprise entre 0 et 1 ETP.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def full_name(self) -> str:
+        return str(self)
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        path = self.structure.path
+        view = perimeter.can_read(path)
+        change = perimeter.can_write(path)
+        return {"view": view, "change": change, "history": view, "add_assignment": change}
+
+
+class AssignmentQuerySet(models.QuerySet["Assignment"]):
+    def visible_to(self, user: Any) -> AssignmentQuerySet:
+        """Seen when its structure or the person's structure is in the perimeter."""
+        perimeter = perimeter_for(user)
+        return self.filter(perimeter.q("structure__path") | perimeter.q("person__structure__path"))
+
+    def active(self, on: date | None = None) -> AssignmentQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Assignment(VersionedModel):
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments", verbose_name="personne")
+    role = models.CharField("rôle", max_length=40, choices=Role.choices)
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="assignments", verbose_name="structure"
+    )
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = "affectation"
+        verbose_name_plural = "affectations"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="assignment_dates_ordered",
+                violation_error_message="La date de fin précède la date de début.",
+            ),
+            models.UniqueConstraint(
+                fields=["person", "role", "structure", "start_date"],
+                name="assignment_unique_start",
+                violation_error_message="Cette personne a déjà ce rôle dans cette structure à cette date.",
+            ),
+        ]
+        indexes = [models.Index(fields=["person", "start_date"], name="assignment_person_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} — {self.structure.code}"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return self.start_date <= today and (self.end_date is None or self.end_date >= today)
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        view = perimeter.can_read(self.structure.path) or perimeter.can_read(self.person.structure.path)
+        change = perimeter.can_write(self.structure.path)
+        return {"view": view, "change": change, "history": view}

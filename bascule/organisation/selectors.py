@@ -1,0 +1,227 @@
+"""Reads of the organisation referential: lists with filters, the tree, pages, exports, summaries.
+
+Every read starts from `visible_to(user)`; lists cost a constant number of queries whatever their size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from bascule.core.perimeter import perimeter_for
+from bascule.core.roles import Role
+from bascule.organisation.geography import REGIONS
+from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+
+STRUCTURE_SORTS = {
+    "code": "code",
+    "-code": "-code",
+    "nom": "name",
+    "-nom": "-name",
+    "type": "kind",
+    "-type": "-kind",
+    "region": "region",
+    "-region": "-region",
+    "arbre": "path",
+}
+PERSON_SORTS = {"nom": ("last_name", "first_name"), "-nom": ("-last_name", "-first_name"), "structure": ("structure__code",)}
+
+STRUCTURE_COLUMNS = [
+    "Code",
+    "Nom",
+    "Type",
+    "Rattachement",
+    "Région",
+    "Département",
+    "Début de validité",
+    "Fin de validité",
+]
+PERSON_COLUMNS = [
+    "Courriel",
+    "Prénom",
+    "Nom",
+    "Structure",
+    "Ministère d'origine",
+    "Catégorie",
+    "ETP",
+    "Téléphone",
+    "Rôle",
+    "Structure d'affectation",
+    "Début",
+    "Fin",
+]
+
+
+@dataclass(frozen=True)
+class StructureFilters:
+    q: str = ""
+    kind: str = ""
+    region: str = ""
+    state: str = "actives"
+    sort: str = "arbre"
+
+
+def structure_list(*, user: Any, filters: StructureFilters) -> QuerySet[Structure]:
+    """The structures the user may see, filtered and sorted (one query, parent joined)."""
+    qs = Structure.objects.visible_to(user).select_related("parent")
+    if filters.q:
+        qs = qs.filter(Q(code__icontains=filters.q) | Q(name__icontains=filters.q))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.region:
+        qs = qs.in_region(filters.region)
+    if filters.state == "actives":
+        qs = qs.active()
+    elif filters.state == "dissoutes":
+        qs = qs.filter(valid_to__lt=timezone.localdate())
+    return qs.order_by(STRUCTURE_SORTS.get(filters.sort, "path"), "code")
+
+
+def structure_rows(structures: QuerySet[Structure]) -> Iterator[list[Any]]:
+    """Export rows in the import's column shape (a round trip loses nothing)."""
+    for s in structures.iterator(chunk_size=2000):
+        yield [
+            s.code,
+            s.name,
+            s.get_kind_display(),
+            s.parent.code if s.parent else "",
+            s.region,
+            s.department,
+            s.valid_from,
+            s.valid_to,
+        ]
+
+
+def structure_tree_roots(*, user: Any) -> QuerySet[Structure]:
+    """The tops of the user's perimeter (the whole tree's roots for national steering)."""
+    perimeter = perimeter_for(user)
+    qs = Structure.objects.annotate(child_count=Count("children"))
+    if perimeter.global_read:
+        return qs.filter(parent__isnull=True).order_by("code")
+    return qs.filter(path__in=perimeter.read_paths).order_by("code")
+
+
+def structure_children(*, structure: Structure) -> QuerySet[Structure]:
+    return structure.children.annotate(child_count=Count("children")).order_by("kind", "code")
+
+
+def structure_page(*, user: Any, structure: Structure) -> dict[str, Any]:
+    """What a structure page shows: its ancestors, sub-structures, people and current assignments."""
+    ancestor_ids = [part for part in structure.path.strip("/").split("/")[:-1] if part]
+    ancestors = (
+        Structure.objects.visible_to(user)
+        .filter(path__in=["/" + "/".join(ancestor_ids[: i + 1]) + "/" for i in range(len(ancestor_ids))])
+        .order_by("depth")
+    )
+    people = structure.people.select_related("ministry_of_origin").order_by("last_name", "first_name")
+    assignments = (
+        Assignment.objects.active()
+        .filter(structure=structure)
+        .select_related("person")
+        .order_by("role", "person__last_name")
+    )
+    return {
+        "ancestors": list(ancestors),
+        "children": list(structure_children(structure=structure)),
+        "people": list(people[:100]),
+        "people_count": structure.people.count(),
+        "descendant_count": Structure.objects.filter(path__startswith=structure.path).count() - 1,
+        "assignments": list(assignments),
+    }
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    q: str = ""
+    structure: str = ""  # code, the whole subtree
+    region: str = ""
+    category: str = ""
+    role: str = ""
+    sort: str = "nom"
+
+
+def person_list(*, user: Any, filters: PersonFilters) -> QuerySet[Person]:
+    qs = Person.objects.visible_to(user).select_related("structure")
+    if filters.q:
+        qs = qs.filter(
+            Q(last_name__icontains=filters.q) | Q(first_name__icontains=filters.q) | Q(email__icontains=filters.q)
+        )
+    if filters.structure:
+        root = Structure.objects.visible_to(user).filter(code__iexact=filters.structure).first()
+        qs = qs.filter(structure__path__startswith=root.path) if root else qs.none()
+    if filters.region:
+        qs = qs.filter(structure__in=Structure.objects.in_region(filters.region))
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.role:
+        qs = qs.filter(assignments__in=Assignment.objects.active().filter(role=filters.role)).distinct()
+    return qs.order_by(*PERSON_SORTS.get(filters.sort, PERSON_SORTS["nom"]))
+
+
+def person_rows(people: QuerySet[Person]) -> Iterator[list[Any]]:
+    """One row per assignment (a person without one: one row with empty assignment columns)."""
+    people = people.select_related("structure", "ministry_of_origin").prefetch_related(
+        Prefetch("assignments", queryset=Assignment.objects.select_related("structure").order_by("start_date"))
+    )
+    for p in people:
+        base = [
+            p.email,
+            p.first_name,
+            p.last_name,
+            p.structure.code,
+            p.ministry_of_origin.code if p.ministry_of_origin else "",
+            p.category,
+            p.fte,
+            p.phone,
+        ]
+        assignments = list(p.assignments.all())
+        if not assignments:
+            yield [*base, "", "", None, None]
+        for a in assignments:
+            yield [*base, a.get_role_display(), a.structure.code, a.start_date, a.end_date]
+
+
+def person_page(*, user: Any, person: Person) -> dict[str, Any]:
+    assignments = person.assignments.select_related("structure").order_by("-start_date")
+    return {"assignments": list(assignments)}
+
+
+def home_summary(*, user: Any) -> dict[str, Any]:
+    """Counts of what the user sees and where they stand (constant queries)."""
+    perimeter = perimeter_for(user)
+    structures = Structure.objects.visible_to(user).active()
+    by_region = (
+        structures.exclude(region="").values("region").annotate(total=Count("id")).order_by("region")
+        if perimeter.global_read or len(perimeter.read_paths) > 0
+        else []
+    )
+    return {
+        "perimeter": perimeter,
+        "structure_count": structures.count(),
+        "person_count": Person.objects.visible_to(user).count(),
+        "regions": [{"code": row["region"], "name": REGIONS.get(row["region"], row["region"]), "total": row["total"]} for row in by_region],
+        "roots": list(structure_tree_roots(user=user)[:20]),
+    }
+
+
+def account_summary(*, user: Any) -> dict[str, Any]:
+    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+
+    person = Person.objects.filter(user=user).select_related("structure").first()
+    assignments = (
+        list(Assignment.objects.filter(person=person).select_related("structure").order_by("-start_date"))
+        if person
+        else []
+    )
+    return {
+        "person": person,
+        "assignments": assignments,
+        "perimeter": perimeter_for(user),
+        "token": Token.objects.filter(user=user).first(),
+        "roles": dict(Role.choices),
+        "kinds": dict(StructureKind.choices),
+    }

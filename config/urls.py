@@ -1,0 +1,33 @@
+"""Bascule's URLs: pages by module, the JSON API under /api/v1/, the health check, the admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.routers import DefaultRouter
+
+from bascule.core.views import healthz
+from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
+
+router = DefaultRouter()
+router.register("structures", StructureViewSet, basename="structure")
+router.register("people", PersonViewSet, basename="person")
+router.register("assignments", AssignmentViewSet, basename="assignment")
+
+api_urlpatterns = [
+    path("auth/token/", ObtainAuthToken.as_view(), name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("", include(router.urls)),
+]
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("compte/", include("bascule.accounts.urls")),
+    path("organisation/", include("bascule.organisation.urls")),
+    path("api/v1/", include((api_urlpatterns, "api"))),
+    path("", include("bascule.core.urls")),
+]
