@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from bascule.accounts import forms
 from bascule.accounts.services import api_token_regenerate, api_token_revoke
@@ -52,6 +52,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+@require_GET
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", account_summary(user=request.user))
 

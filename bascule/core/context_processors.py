@@ -35,7 +35,8 @@ def bascule(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     perimeter = perimeter_for(user) if user is not None and user.is_authenticated else None
     return {
-        "csp_nonce": getattr(request, "csp_nonce", ""),
+        # str() generates the nonce now: django-csp's lazy nonce is falsy until evaluated.
+        "csp_nonce": str(getattr(request, "csp_nonce", "")),
         "export_formats": [("csv", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS")],
         "SITE_CONFIG": SITE,
         "navigation": navigation,

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 
-from bascule.core.spreadsheets import Row, SpreadsheetError, Table, normalise_label, read_table
+from bascule.core.spreadsheets import NoHeaderError, Row, SpreadsheetError, Table, normalise_label, read_table
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
 OUTCOME_LABELS = {CREATE: "à créer", UPDATE: "à mettre à jour", UNCHANGED: "inchangée", REJECT: "rejetée"}
@@ -150,7 +150,12 @@ class Importer:
         return all(any(column.matches(cell) for cell in cells) for column in self.columns if column.required)
 
     def read(self, data: bytes, filename: str = "") -> Table:
-        return read_table(data, filename, is_header=self.is_header)
+        try:
+            return read_table(data, filename, is_header=self.is_header)
+        except NoHeaderError:
+            # Say which expected columns the first row lacks, rather than only "no header".
+            self.map_columns(read_table(data, filename).headers)
+            raise
 
     def map_columns(self, headers: list[str]) -> dict[str, int]:
         mapping: dict[str, int] = {}

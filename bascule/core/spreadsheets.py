@@ -30,6 +30,10 @@ class SpreadsheetError(Exception):
     """The file as a whole cannot be read; the message is meant for the user."""
 
 
+class NoHeaderError(SpreadsheetError):
+    """No row looks like the expected header."""
+
+
 @dataclass
 class Row:
     number: int  # as the spreadsheet shows it (1-based, counting title rows)
@@ -231,7 +235,7 @@ def read_table(
         padded = (cells + [""] * width)[:width]
         rows.append(Row(number=number, cells=padded, extra=extra, formulas=formulas))
     if not headers:
-        raise SpreadsheetError(
+        raise NoHeaderError(
             "Aucune ligne d'en-tête reconnue : la première ligne remplie doit nommer les colonnes attendues."
         )
     if not rows:

@@ -18,6 +18,7 @@ from bascule.core.services import taskrun_start
 from bascule.organisation.selectors import home_summary
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"summary": home_summary(user=request.user)})
 
@@ -36,12 +37,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+@require_GET
 def taskrun_list(request: HttpRequest) -> HttpResponse:
     runs = TaskRun.objects.visible_to(request.user).select_related("owner")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(request, "core/taskrun_list.html", {"page_obj": page})
 
 
+@require_GET
 def taskrun_detail(request: HttpRequest, taskrun_id: str) -> HttpResponse:
     run = get_visible_or_404(TaskRun.objects.select_related("owner"), request.user, pk=taskrun_id)
     report = None

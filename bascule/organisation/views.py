@@ -41,6 +41,7 @@ def _list_template(request: HttpRequest, full: str, partial: str) -> str:
 
 
 # --- structures -----------------------------------------------------------------------------------
+@require_GET
 def structure_list(request: HttpRequest) -> HttpResponse:
     form = StructureFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -65,6 +66,7 @@ def structure_list(request: HttpRequest) -> HttpResponse:
     return render(request, _list_template(request, "organisation/structure_list.html", "organisation/includes/structure_table.html"), context)
 
 
+@require_GET
 def structure_tree(request: HttpRequest) -> HttpResponse:
     roots = selectors.structure_tree_roots(user=request.user)
     return render(request, "organisation/structure_tree.html", {"roots": roots})
@@ -77,6 +79,7 @@ def structure_children(request: HttpRequest, structure_id: str) -> HttpResponse:
     return render(request, "organisation/includes/tree_children.html", {"nodes": children, "parent": structure})
 
 
+@require_GET
 def structure_detail(request: HttpRequest, structure_id: str) -> HttpResponse:
     structure = get_visible_or_404(Structure.objects.select_related("parent"), request.user, pk=structure_id)
     context: dict[str, Any] = {
@@ -124,6 +127,7 @@ def structure_edit(request: HttpRequest, structure_id: str) -> HttpResponse:
 
 
 # --- people ---------------------------------------------------------------------------------------
+@require_GET
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PersonFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
@@ -145,6 +149,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     return render(request, _list_template(request, "organisation/person_list.html", "organisation/includes/person_table.html"), context)
 
 
+@require_GET
 def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
     person = get_visible_or_404(
         Person.objects.select_related("structure", "ministry_of_origin", "user"), request.user, pk=person_id
