@@ -36,7 +36,7 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")
         self.fields["parent"].required = False
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
             # A structure cannot move under itself: its subtree is not offered.
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
@@ -61,7 +61,7 @@ class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
         self.fields["ministry_of_origin"].queryset = Structure.objects.filter(kind=StructureKind.MINISTRY).order_by("code")
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["version"]
@@ -84,7 +84,7 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         super().__init__(*args, **kwargs)
         self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
         self.fields["role"].choices = Role.choices
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
         else:
             del self.fields["version"]

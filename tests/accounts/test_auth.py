@@ -1,0 +1,96 @@
+"""Login required everywhere, throttled logins, argon2 hashes, password reset through a real SMTP server."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+
+def test_login_and_logout(world, client):
+    response = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+    client.post(reverse("accounts:logout"))
+    assert client.get("/").status_code == 302
+
+
+def test_wrong_password_has_a_french_message(world, client):
+    html = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "non"}).content.decode()
+    assert "Saisissez un nom d’utilisateur et un mot de passe valides" in html
+
+
+def test_repeated_failures_lock_the_account(world, client, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    for _ in range(3):
+        client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "non"})
+    response = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"})
+    assert response.status_code == 429
+    assert "temporairement bloquée" in response.content.decode()
+
+
+def test_passwords_are_hashed_with_argon2(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
+    user = UserFactory(username="hash")
+    assert user.password.startswith("argon2")
+
+
+class _Sink:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.received = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(envelope.content)
+        self.received.set()
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp(settings):
+    sink = _Sink()
+    with socket.socket() as probe:  # a free port on loopback
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    yield sink
+    controller.stop()
+
+
+def test_password_reset_by_email_through_smtp(world, client, smtp):
+    response = client.post(reverse("accounts:password_reset"), {"email": "lead_bzh@test.gouv.fr"})
+    assert response.status_code == 302
+    assert smtp.received.wait(10)
+    message = smtp.messages[0].decode()
+    assert "Subject: Bascule : choisissez un nouveau mot de passe" in message
+    link = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+/)", message).group(1)
+    form_url = client.get(link)["Location"]  # Django swaps the token for a session marker
+    response = client.post(form_url, {"new_password1": "Un-nouveau-mot-de-passe-2026", "new_password2": "Un-nouveau-mot-de-passe-2026"})
+    assert response.status_code == 302
+    client.logout()
+    login = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "Un-nouveau-mot-de-passe-2026"})
+    assert login.status_code == 302 and client.get("/").status_code == 200
+
+
+def test_api_token_from_my_account(world, client):
+    client.force_login(world.lead_bzh)
+    client.post(reverse("accounts:token_regenerate"))
+    html = client.get(reverse("accounts:account")).content.decode()
+    token = re.search(r'<code id="jeton">(\w+)</code>', html).group(1)
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api.get("/api/v1/structures/").status_code == 200
+    client.post(reverse("accounts:token_revoke"))
+    assert api.get("/api/v1/structures/").status_code == 401
