@@ -82,7 +82,11 @@ def world(db: Any) -> World:
 
 
 def run_worker() -> None:
-    """Process every queued background task with the real database worker, then return."""
+    """Process every queued background task with the real database worker, then return.
+
+    The worker closes connections that are inside a transaction, as a real one would: tests using it are
+    `transaction=True`, so that what it reads was really committed.
+    """
     call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
 
 

@@ -162,6 +162,7 @@ def test_export_reimports_identically(world):
     assert report.counts() == {"create": 0, "update": 0, "unchanged": len(rows), "reject": 0}
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and may reconnect, as in production
 def test_import_runs_in_the_background_worker(world, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile("structures.csv", write_csv(STRUCTURES[0], STRUCTURES[1:]))
     with django_capture_on_commit_callbacks(execute=True):
@@ -180,6 +181,7 @@ def test_import_runs_in_the_background_worker(world, django_capture_on_commit_ca
     assert Structure.objects.filter(code="SGCD-29").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and may reconnect, as in production
 def test_a_failing_apply_writes_nothing(world, django_capture_on_commit_callbacks):
     # A broken file fails the run with the reader's French message, and nothing is written.
     upload = SimpleUploadedFile("cassé.xlsx", b"PK\x03\x04 pas un classeur")

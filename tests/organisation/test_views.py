@@ -141,6 +141,7 @@ def test_create_structure_and_person_and_assignment(world, client):
     assert response.status_code == 200 and not Structure.objects.filter(code="X").exists()
 
 
+@pytest.mark.django_db(transaction=True)  # the worker commits and may reconnect, as in production
 def test_import_from_the_ui_shows_a_preview(world, client, django_capture_on_commit_callbacks):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
