@@ -76,11 +76,15 @@ if PRODUCTION and DEBUG:
 SECRET_KEY = env_str("SECRET_KEY")
 if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure") or len(set(SECRET_KEY)) < 5:
-        raise ImproperlyConfigured("En production, SECRET_KEY doit être une clé aléatoire d'au moins 50 caractères.")
+        raise ImproperlyConfigured(
+            "En production, SECRET_KEY doit être une clé aléatoire d'au moins 50 caractères."
+        )
 elif not SECRET_KEY:
     SECRET_KEY = _local_secret_key()
 
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"])
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
+)
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("En production, ALLOWED_HOSTS doit nommer le ou les domaines servis.")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

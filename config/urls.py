@@ -1,7 +1,7 @@
 """Bascule's URLs: pages by module, the JSON API under /api/v1/, the health check, the admin."""
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
@@ -14,7 +14,7 @@ router.register("structures", StructureViewSet, basename="structure")
 router.register("people", PersonViewSet, basename="person")
 router.register("assignments", AssignmentViewSet, basename="assignment")
 
-api_urlpatterns = [
+api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainAuthToken.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

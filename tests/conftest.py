@@ -62,16 +62,41 @@ def world(db: Any) -> World:
     office = make_structure("DMAT/SDAT/BCAM", parent=ministry, kind=K.BUREAU, name="Bureau BCAM")
     intermin = make_structure("INTERMIN", parent=root, kind=K.INTERMINISTERIAL)
     bretagne = make_structure("R53", parent=intermin, kind=K.REGION, name="Bretagne", region="53")
-    finistere = make_structure("D29", parent=bretagne, kind=K.DEPARTMENT, name="Finistère", region="53", department="29")
-    ddtm29 = make_structure("DDTM-29", parent=finistere, kind=K.DEPARTMENTAL_DIRECTORATE, name="DDTM du Finistère", region="53", department="29")
+    finistere = make_structure(
+        "D29", parent=bretagne, kind=K.DEPARTMENT, name="Finistère", region="53", department="29"
+    )
+    ddtm29 = make_structure(
+        "DDTM-29",
+        parent=finistere,
+        kind=K.DEPARTMENTAL_DIRECTORATE,
+        name="DDTM du Finistère",
+        region="53",
+        department="29",
+    )
     normandie = make_structure("R28", parent=intermin, kind=K.REGION, name="Normandie", region="28")
-    calvados = make_structure("D14", parent=normandie, kind=K.DEPARTMENT, name="Calvados", region="28", department="14")
-    ddtm14 = make_structure("DDTM-14", parent=calvados, kind=K.DEPARTMENTAL_DIRECTORATE, name="DDTM du Calvados", region="28", department="14")
+    calvados = make_structure(
+        "D14", parent=normandie, kind=K.DEPARTMENT, name="Calvados", region="28", department="14"
+    )
+    ddtm14 = make_structure(
+        "DDTM-14",
+        parent=calvados,
+        kind=K.DEPARTMENTAL_DIRECTORATE,
+        name="DDTM du Calvados",
+        region="28",
+        department="14",
+    )
     person_bzh = PersonFactory(structure=ddtm29, email="agent.bzh@test.gouv.fr", ministry_of_origin=ministry)
     person_nor = PersonFactory(structure=ddtm14, email="agent.nor@test.gouv.fr")
-    assignment_bzh = Assignment.objects.create(person=person_bzh, role=Role.BUSINESS_REFERENT, structure=ddtm29, start_date="2021-01-01")
-    assignment_nor = Assignment.objects.create(person=person_nor, role=Role.BUSINESS_REFERENT, structure=ddtm14, start_date="2021-01-01")
-    users = {name: UserFactory(username=name) for name in ("national", "lead_bzh", "reader_bzh", "referent_29", "lead_nor", "nobody")}
+    assignment_bzh = Assignment.objects.create(
+        person=person_bzh, role=Role.BUSINESS_REFERENT, structure=ddtm29, start_date="2021-01-01"
+    )
+    assignment_nor = Assignment.objects.create(
+        person=person_nor, role=Role.BUSINESS_REFERENT, structure=ddtm14, start_date="2021-01-01"
+    )
+    users = {
+        name: UserFactory(username=name)
+        for name in ("national", "lead_bzh", "reader_bzh", "referent_29", "lead_nor", "nobody")
+    }
     give_role(users["national"], Role.NATIONAL_STEERING, office)
     give_role(users["lead_bzh"], Role.REGIONAL_LEAD, bretagne)
     give_role(users["reader_bzh"], Role.READER, bretagne)

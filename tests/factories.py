@@ -29,9 +29,18 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
-def make_structure(code: str, *, parent: Structure | None = None, kind: str = StructureKind.SERVICE, **fields: Any) -> Structure:
+def make_structure(
+    code: str, *, parent: Structure | None = None, kind: str = StructureKind.SERVICE, **fields: Any
+) -> Structure:
     """A structure with its materialised path (as the service computes it), without perimeter checks."""
-    obj = Structure(id=uuid.uuid4(), code=code, name=fields.pop("name", f"Structure {code}"), kind=kind, parent=parent, **fields)
+    obj = Structure(
+        id=uuid.uuid4(),
+        code=code,
+        name=fields.pop("name", f"Structure {code}"),
+        kind=kind,
+        parent=parent,
+        **fields,
+    )
     obj.path = f"{parent.path if parent else '/'}{obj.id.hex}/"
     obj.depth = parent.depth + 1 if parent else 0
     obj.save()
@@ -47,10 +56,14 @@ class PersonFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"personne{n}@test.gouv.fr")
 
 
-def give_role(user: Any, role: str, structure: Structure, *, start: date = date(2020, 1, 1), end: date | None = None) -> Assignment:
+def give_role(
+    user: Any, role: str, structure: Structure, *, start: date = date(2020, 1, 1), end: date | None = None
+) -> Assignment:
     """Link the user to a person (created if needed) who holds `role` on `structure`."""
     person = Person.objects.filter(user=user).first() or PersonFactory(user=user, structure=structure)
-    return Assignment.objects.create(person=person, role=role, structure=structure, start_date=start, end_date=end)
+    return Assignment.objects.create(
+        person=person, role=role, structure=structure, start_date=start, end_date=end
+    )
 
 
-__all__ = ["Role", "UserFactory", "PersonFactory", "make_structure", "give_role"]
+__all__ = ["PersonFactory", "Role", "UserFactory", "give_role", "make_structure"]

@@ -6,7 +6,9 @@ from dsfr.forms import DsfrBaseForm
 
 
 class LoginForm(auth_forms.AuthenticationForm, DsfrBaseForm):
-    username = auth_forms.UsernameField(label="Identifiant", widget=forms.TextInput(attrs={"autofocus": True}))
+    username = auth_forms.UsernameField(
+        label="Identifiant", widget=forms.TextInput(attrs={"autofocus": True})
+    )
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm, DsfrBaseForm):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 
 
@@ -13,14 +12,14 @@ class HasAbilities(Protocol):
     def get_abilities(self, user: Any) -> dict[str, bool]: ...
 
 
-M = TypeVar("M", bound=models.Model)
+def get_visible_or_404(queryset: Any, user: Any, **lookup: Any) -> Any:
+    """The object among those the user may see, or 404 (never 403: existence is not revealed).
 
-
-def get_visible_or_404(queryset: models.QuerySet[M], user: Any, **lookup: Any) -> M:
-    """The object among those the user may see, or 404 (never 403: existence is not revealed)."""
+    `queryset` is a manager or QuerySet whose model offers `visible_to(user)`.
+    """
     try:
-        return queryset.visible_to(user).get(**lookup)  # type: ignore[attr-defined, no-any-return]
-    except (queryset.model.DoesNotExist, ValidationError, ValueError) as exc:
+        return queryset.visible_to(user).get(**lookup)
+    except (ObjectDoesNotExist, ValidationError, ValueError) as exc:
         raise Http404("Aucun élément ne correspond à cette adresse dans votre périmètre.") from exc
 
 

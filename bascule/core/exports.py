@@ -59,9 +59,9 @@ def _is_number(text: str) -> bool:
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
-    from openpyxl import Workbook  # noqa: PLC0415
-    from openpyxl.cell import WriteOnlyCell  # noqa: PLC0415
-    from openpyxl.styles import Font  # noqa: PLC0415
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
@@ -142,7 +142,9 @@ def write_ods(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
     return buffer.getvalue()
 
 
-def render_table(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
+def render_table(
+    fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export"
+) -> bytes:
     if fmt == "csv":
         return write_csv(headers, rows)
     if fmt == "xlsx":
@@ -153,7 +155,12 @@ def render_table(fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
 
 
 def table_response(
-    fmt: str, headers: Sequence[str], rows: Iterable[Sequence[Any]], *, filename_stem: str, title: str = "Export"
+    fmt: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    filename_stem: str,
+    title: str = "Export",
 ) -> HttpResponse:
     """An attachment named `<stem>-<date>.<fmt>`."""
     content = render_table(fmt, headers, rows, title=title)

@@ -101,7 +101,9 @@ class ImportReport:
             )
             for row in data.get("rows", [])
         ]
-        return cls(importer=data["importer"], format=data.get("format", ""), applied=data["applied"], rows=rows)
+        return cls(
+            importer=data["importer"], format=data.get("format", ""), applied=data["applied"], rows=rows
+        )
 
 
 class RowReader:
@@ -163,7 +165,9 @@ class Importer:
             for column in self.columns:
                 if column.matches(header):
                     if column.key in mapping:
-                        raise SpreadsheetError(f"La colonne « {column.label} » apparaît deux fois dans l'en-tête.")
+                        raise SpreadsheetError(
+                            f"La colonne « {column.label} » apparaît deux fois dans l'en-tête."
+                        )
                     mapping[column.key] = index
         missing = [column.label for column in self.columns if column.required and column.key not in mapping]
         if missing:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 
 class BaseModel(models.Model):
@@ -34,7 +31,7 @@ class VersionedModel(BaseModel):
 
 
 class TaskRunQuerySet(models.QuerySet["TaskRun"]):
-    def visible_to(self, user: AbstractBaseUser | AnonymousUser) -> TaskRunQuerySet:
+    def visible_to(self, user: Any) -> TaskRunQuerySet:
         """A run is seen by whoever started it (and superusers)."""
         if not user.is_authenticated:
             return self.none()
@@ -55,7 +52,10 @@ class TaskRun(BaseModel):
     kind = models.CharField("type de traitement", max_length=100)
     label = models.CharField("libellé", max_length=255)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="task_runs", verbose_name="demandé par"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="task_runs",
+        verbose_name="demandé par",
     )
     params: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField("paramètres", default=dict)
     input_file = models.FileField("fichier", upload_to="task_inputs/%Y/%m/", blank=True)
@@ -74,7 +74,9 @@ class TaskRun(BaseModel):
         verbose_name = "traitement"
         verbose_name_plural = "traitements"
         constraints = [
-            models.CheckConstraint(condition=models.Q(progress__lte=100), name="taskrun_progress_at_most_100"),
+            models.CheckConstraint(
+                condition=models.Q(progress__lte=100), name="taskrun_progress_at_most_100"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,9 @@ def parse_date(text: str) -> date | None:
         raise ValueError("cette date n'existe pas dans le calendrier.") from None
 
 
-def parse_decimal(text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None) -> Decimal | None:
+def parse_decimal(
+    text: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
+) -> Decimal | None:
     """`0,8`, `0.8`, `80 %` (as 0.8 when a maximum of 1 is asked); empty gives None."""
     raw = text.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
     if not raw:
@@ -57,7 +59,9 @@ def parse_decimal(text: str, *, minimum: Decimal | None = None, maximum: Decimal
     return value
 
 
-def parse_choice(text: str, choices: Iterable[tuple[str, str]], synonyms: dict[str, str] | None = None) -> str:
+def parse_choice(
+    text: str, choices: Iterable[tuple[str, str]], synonyms: dict[str, str] | None = None
+) -> str:
     """A choice by its stored value or its label, without case or accents; unknown raises with the list."""
     wanted = normalise_label(text)
     options = list(choices)

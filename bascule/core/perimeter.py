@@ -9,16 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
 from bascule.core.roles import EDITOR_ROLES, GLOBAL_ROLES
-
-if TYPE_CHECKING:
-    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 
 _CACHE_ATTRIBUTE = "_bascule_perimeter"
 
@@ -56,7 +53,7 @@ class Perimeter:
 
     def q(self, path_lookup: str = "path", *, write: bool = False) -> Q:
         """A filter on a structure path (e.g. "structure__path") keeping what this perimeter covers."""
-        if (self.global_write if write else self.global_read):
+        if self.global_write if write else self.global_read:
             return Q()
         prefixes = self.write_paths if write else self.read_paths
         if not prefixes:
@@ -70,7 +67,7 @@ class Perimeter:
 EMPTY = Perimeter()
 
 
-def compute_perimeter(user: AbstractBaseUser | AnonymousUser, *, on: date | None = None) -> Perimeter:
+def compute_perimeter(user: Any, *, on: date | None = None) -> Perimeter:
     """The perimeter given by the user's active assignments on a date (today by default)."""
     if not user.is_authenticated or not user.is_active:
         return EMPTY

@@ -26,5 +26,11 @@ class Role(models.TextChoices):
 GLOBAL_ROLES = frozenset({Role.NATIONAL_STEERING})
 # These roles edit their perimeter; every other role only reads it.
 EDITOR_ROLES = frozenset(
-    {Role.NATIONAL_STEERING, Role.REGIONAL_LEAD, Role.DEPARTMENTAL_REFERENT, Role.CENTRE_HEAD, Role.CENTRE_DEPUTY}
+    {
+        Role.NATIONAL_STEERING,
+        Role.REGIONAL_LEAD,
+        Role.DEPARTMENTAL_REFERENT,
+        Role.CENTRE_HEAD,
+        Role.CENTRE_DEPUTY,
+    }
 )

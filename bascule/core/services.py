@@ -28,7 +28,7 @@ def taskrun_start(
 
     `source` reuses the input file of an earlier run (an import applied after its preview).
     """
-    from bascule.core.tasks import execute_taskrun  # noqa: PLC0415 - the task module imports these services
+    from bascule.core.tasks import execute_taskrun
 
     if kind not in HANDLERS:
         raise ValueError(f"Unknown task run kind: {kind}")

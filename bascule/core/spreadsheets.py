@@ -84,9 +84,13 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SpreadsheetError("Le fichier est endommagé : ce n'est pas un classeur XLSX ou ODS valide.") from exc
+        raise SpreadsheetError(
+            "Le fichier est endommagé : ce n'est pas un classeur XLSX ou ODS valide."
+        ) from exc
     if len(members) > MAX_ZIP_MEMBERS:
-        raise SpreadsheetError("Le classeur contient un nombre anormal d'éléments ; il a été refusé par sécurité.")
+        raise SpreadsheetError(
+            "Le classeur contient un nombre anormal d'éléments ; il a été refusé par sécurité."
+        )
     total = sum(member.file_size for member in members)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise SpreadsheetError(
@@ -113,7 +117,7 @@ def _zip_kind(archive: zipfile.ZipFile) -> str:
 
 
 def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
-    import openpyxl  # noqa: PLC0415 - heavy import, only when an XLSX arrives
+    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -126,7 +130,9 @@ def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
             formulas: dict[int, str] = {}
             for index, cell in enumerate(raw[:MAX_COLUMNS]):
                 value = getattr(cell, "value", None)
-                if getattr(cell, "data_type", None) == "f" or (isinstance(value, str) and value.startswith("=")):
+                if getattr(cell, "data_type", None) == "f" or (
+                    isinstance(value, str) and value.startswith("=")
+                ):
                     formulas[index] = str(value)
                 cells.append(_cell_to_text(value))
             yield cells, formulas
@@ -135,14 +141,16 @@ def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
 
 
 def _iter_calamine(data: bytes, label: str) -> Iterator[tuple[list[str], dict[int, str]]]:
-    from python_calamine import CalamineWorkbook  # noqa: PLC0415
+    from python_calamine import CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types on broken files
-        raise SpreadsheetError(f"Le classeur {label} n'a pas pu être lu : il est endommagé ou protégé.") from exc
+        raise SpreadsheetError(
+            f"Le classeur {label} n'a pas pu être lu : il est endommagé ou protégé."
+        ) from exc
     for raw in rows:
         yield [_cell_to_text(value) for value in raw[:MAX_COLUMNS]], {}
 

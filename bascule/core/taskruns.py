@@ -43,7 +43,7 @@ def run_import(run: TaskRun, progress: Progress) -> dict[str, Any]:
     with run.input_file.open("rb") as handle:
         data = handle.read()
     try:
-        table = importer.read(data, run.input_file.name)
+        table = importer.read(data, run.input_file.name or "")
         progress(30, f"{len(table.rows)} lignes lues ; vérification")
         if run.params.get("mode") == "apply":
             progress(50, "Écriture des lignes acceptées (en une seule transaction)")

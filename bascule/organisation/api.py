@@ -19,9 +19,13 @@ from bascule.organisation.models import Assignment, Person, Structure, Structure
 
 
 class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
-    parent = serializers.PrimaryKeyRelatedField(queryset=Structure.objects.all(), allow_null=True, required=False)
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=Structure.objects.all(), allow_null=True, required=False
+    )
     parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
-    version = serializers.IntegerField(required=False, help_text="Obligatoire pour une modification (verrou optimiste).")
+    version = serializers.IntegerField(
+        required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
+    )
 
     class Meta:
         model = Structure
@@ -44,13 +48,18 @@ class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 
     def validate_parent(self, parent: Structure | None) -> Structure | None:
         request = self.context["request"]
-        if parent is not None and not Structure.objects.visible_to(request.user).filter(pk=parent.pk).exists():
+        if (
+            parent is not None
+            and not Structure.objects.visible_to(request.user).filter(pk=parent.pk).exists()
+        ):
             raise serializers.ValidationError("Aucune structure visible n'a cet identifiant.")
         return parent
 
 
 STRUCTURE_FILTERS = [
-    OpenApiParameter("region", OpenApiTypes.STR, description="Code INSEE de la région (53) ou code de sa structure"),
+    OpenApiParameter(
+        "region", OpenApiTypes.STR, description="Code INSEE de la région (53) ou code de sa structure"
+    ),
     OpenApiParameter("kind", OpenApiTypes.STR, enum=StructureKind.values),
     OpenApiParameter("q", OpenApiTypes.STR, description="Recherche dans le code et le nom"),
     OpenApiParameter("parent", OpenApiTypes.UUID, description="Sous-structures directes de cette structure"),
@@ -81,13 +90,15 @@ class StructureViewSet(
         if q := params.get("q"):
             qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
         if parent := params.get("parent"):
-            qs = qs.filter(parent_id=parent)
+            qs = qs.filter(parent_id=parent)  # type: ignore[misc]
         return qs.order_by("path")
 
-    def perform_create(self, serializer: StructureSerializer) -> None:
+    def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        serializer.instance = _refusals_as_403(lambda: services.structure_create(by=self.request.user, **data))
+        serializer.instance = _refusals_as_403(
+            lambda: services.structure_create(by=self.request.user, **data)
+        )
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         structure = self.get_object()
@@ -106,7 +117,7 @@ class StructureViewSet(
 
 
 def _refusals_as_403(action: Any) -> Any:
-    from django.core.exceptions import PermissionDenied  # noqa: PLC0415
+    from django.core.exceptions import PermissionDenied
 
     try:
         return action()
@@ -138,7 +149,9 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 @extend_schema_view(
     list=extend_schema(
         parameters=[
-            OpenApiParameter("structure", OpenApiTypes.STR, description="Code d'une structure (avec son sous-arbre)"),
+            OpenApiParameter(
+                "structure", OpenApiTypes.STR, description="Code d'une structure (avec son sous-arbre)"
+            ),
             OpenApiParameter("region", OpenApiTypes.STR),
             OpenApiParameter("q", OpenApiTypes.STR),
         ]
@@ -169,7 +182,17 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     class Meta:
         model = Assignment
-        fields = ["id", "person", "role", "structure", "structure_code", "start_date", "end_date", "active", "version"]
+        fields = [
+            "id",
+            "person",
+            "role",
+            "structure",
+            "structure_code",
+            "start_date",
+            "end_date",
+            "active",
+            "version",
+        ]
 
 
 @extend_schema_view(

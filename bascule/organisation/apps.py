@@ -7,4 +7,4 @@ class OrganisationConfig(AppConfig):
     verbose_name = "Référentiel d'organisation"
 
     def ready(self) -> None:
-        from bascule.organisation import importers  # noqa: F401, PLC0415 - registers the importers
+        from bascule.organisation import importers  # noqa: F401 - registers the importers

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -27,22 +28,178 @@ ROOT_CODE = "ETAT"
 REASON = "Données de démonstration"
 START = date(2025, 9, 1)
 
-FIRST_NAMES = (
-    "Marie Nathalie Isabelle Sylvie Catherine Sophie Christine Valérie Sandrine Céline Claire Anne Julie Camille "
-    "Léa Manon Emma Chloé Aurélie Hélène Florence Laurence Véronique Élodie Pauline Gwenaëlle Soizic Maëlle "
-    "Jean Pierre Michel Philippe Alain Nicolas Christophe Patrick Laurent Frédéric Stéphane Olivier Thomas "
-    "Julien David Sébastien Éric Yann Erwan Loïc Mathieu Antoine Hugo Lucas Bruno Didier Gilles Hervé"
-).split()
-LAST_NAMES = (
-    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefebvre Leroy Roux "
-    "David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Lefèvre Faure "
-    "André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Garcia Perrin Robin Clément "
-    "Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer "
-    "Dufour Meunier Brun Blanchard Giraud Joly Rivière Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard "
-    "Roche Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix "
-    "Olivier Philippe Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte Le Gall "
-    "Le Goff Le Roux Kerjean Tanguy Le Bihan Quéré Riou"
-).split()
+FIRST_NAMES = [
+    "Marie",
+    "Nathalie",
+    "Isabelle",
+    "Sylvie",
+    "Catherine",
+    "Sophie",
+    "Christine",
+    "Valérie",
+    "Sandrine",
+    "Céline",
+    "Claire",
+    "Anne",
+    "Julie",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Emma",
+    "Chloé",
+    "Aurélie",
+    "Hélène",
+    "Florence",
+    "Laurence",
+    "Véronique",
+    "Élodie",
+    "Pauline",
+    "Gwenaëlle",
+    "Soizic",
+    "Maëlle",
+    "Jean",
+    "Pierre",
+    "Michel",
+    "Philippe",
+    "Alain",
+    "Nicolas",
+    "Christophe",
+    "Patrick",
+    "Laurent",
+    "Frédéric",
+    "Stéphane",
+    "Olivier",
+    "Thomas",
+    "Julien",
+    "David",
+    "Sébastien",
+    "Éric",
+    "Yann",
+    "Erwan",
+    "Loïc",
+    "Mathieu",
+    "Antoine",
+    "Hugo",
+    "Lucas",
+    "Bruno",
+    "Didier",
+    "Gilles",
+    "Hervé",
+]
+LAST_NAMES = [
+    "Martin",
+    "Bernard",
+    "Thomas",
+    "Petit",
+    "Robert",
+    "Richard",
+    "Durand",
+    "Dubois",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "David",
+    "Bertrand",
+    "Morel",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Lambert",
+    "Fontaine",
+    "Rousseau",
+    "Vincent",
+    "Muller",
+    "Lefèvre",
+    "Faure",
+    "André",
+    "Mercier",
+    "Blanc",
+    "Guérin",
+    "Boyer",
+    "Garnier",
+    "Chevalier",
+    "François",
+    "Legrand",
+    "Gauthier",
+    "Garcia",
+    "Perrin",
+    "Robin",
+    "Clément",
+    "Morin",
+    "Nicolas",
+    "Henry",
+    "Roussel",
+    "Mathieu",
+    "Gautier",
+    "Masson",
+    "Marchand",
+    "Duval",
+    "Denis",
+    "Dumont",
+    "Marie",
+    "Lemaire",
+    "Noël",
+    "Meyer",
+    "Dufour",
+    "Meunier",
+    "Brun",
+    "Blanchard",
+    "Giraud",
+    "Joly",
+    "Rivière",
+    "Lucas",
+    "Brunet",
+    "Gaillard",
+    "Barbier",
+    "Arnaud",
+    "Martinez",
+    "Gérard",
+    "Roche",
+    "Renard",
+    "Schmitt",
+    "Roy",
+    "Leroux",
+    "Colin",
+    "Vidal",
+    "Caron",
+    "Picard",
+    "Roger",
+    "Fabre",
+    "Aubert",
+    "Lemoine",
+    "Renaud",
+    "Dumas",
+    "Lacroix",
+    "Olivier",
+    "Philippe",
+    "Bourgeois",
+    "Pierre",
+    "Benoît",
+    "Rey",
+    "Leclerc",
+    "Payet",
+    "Rolland",
+    "Leclercq",
+    "Guillaume",
+    "Lecomte",
+    "Le",
+    "Gall",
+    "Le",
+    "Goff",
+    "Le",
+    "Roux",
+    "Kerjean",
+    "Tanguy",
+    "Le",
+    "Bihan",
+    "Quéré",
+    "Riou",
+]
 MINISTRIES = [
     ("MI", "Ministère de l'Intérieur"),
     ("MTECT", "Ministère de la Transition écologique et de la Cohésion des territoires"),
@@ -52,7 +209,12 @@ MINISTRIES = [
     ("MC", "Ministère de la Culture"),
 ]
 CENTRAL = [  # (code, name, kind, parent code)
-    ("DMAT", "Direction de la modernisation et de l'administration territoriale", K.NATIONAL_DIRECTORATE, "MI"),
+    (
+        "DMAT",
+        "Direction de la modernisation et de l'administration territoriale",
+        K.NATIONAL_DIRECTORATE,
+        "MI",
+    ),
     ("DMAT/SDAT", "Sous-direction de l'administration territoriale", K.SUB_DIRECTORATE, "DMAT"),
     ("DMAT/SDAT/BCAM", "Bureau de la coordination et de l'appui à la modernisation", K.BUREAU, "DMAT/SDAT"),
     ("DMAT/SDPAT", "Sous-direction des performances de l'action territoriale", K.SUB_DIRECTORATE, "DMAT"),
@@ -63,7 +225,12 @@ CENTRAL = [  # (code, name, kind, parent code)
     ("SG-MTECT", "Secrétariat général", K.NATIONAL_DIRECTORATE, "MTECT"),
     ("SG-MTECT/DAF", "Direction des affaires financières", K.SUB_DIRECTORATE, "SG-MTECT"),
     ("SG-MASA", "Secrétariat général", K.NATIONAL_DIRECTORATE, "MASA"),
-    ("SG-MASA/SAFSL", "Service des affaires financières, sociales et logistiques", K.SUB_DIRECTORATE, "SG-MASA"),
+    (
+        "SG-MASA/SAFSL",
+        "Service des affaires financières, sociales et logistiques",
+        K.SUB_DIRECTORATE,
+        "SG-MASA",
+    ),
     ("AIFE", "Agence pour l'informatique financière de l'État", K.PARTNER, "MEF"),
     ("DGFIP", "Direction générale des finances publiques", K.PARTNER, "MEF"),
 ]
@@ -80,7 +247,9 @@ class Builder:
     assignments: list[Assignment] = field(default_factory=list)
     used_emails: set[str] = field(default_factory=set)
 
-    def structure(self, code: str, name: str, kind: str, parent: str | None, region: str = "", dept: str = "") -> Structure:
+    def structure(
+        self, code: str, name: str, kind: str, parent: str | None, region: str = "", dept: str = ""
+    ) -> Structure:
         parent_obj = self.structures[parent] if parent else None
         obj = Structure(id=uuid.uuid4(), code=code, name=name, kind=kind, parent=parent_obj, region=region,
                         department=dept, valid_from=date(2025, 1, 1))  # fmt: skip
@@ -113,9 +282,13 @@ class Builder:
         return person
 
     def assign(self, person: Person, role: str, structure: Structure, start: date = START) -> None:
-        self.assignments.append(Assignment(id=uuid.uuid4(), person=person, role=role, structure=structure, start_date=start))
+        self.assignments.append(
+            Assignment(id=uuid.uuid4(), person=person, role=role, structure=structure, start_date=start)
+        )
 
-    def staff(self, structure: Structure, count: int, roles: list[str] | None = None, **kwargs: Any) -> list[Person]:
+    def staff(
+        self, structure: Structure, count: int, roles: Sequence[str] | None = None, **kwargs: Any
+    ) -> list[Person]:
         team = [self.person(structure, **kwargs) for _ in range(count)]
         for person, role in zip(team, roles or [], strict=False):
             self.assign(person, role, structure)
@@ -129,29 +302,69 @@ def build() -> Builder:
         b.structure(code, name, K.MINISTRY, ROOT_CODE)
     for code, name, kind, parent in CENTRAL:
         b.structure(code, name, kind, parent)
-    b.structure("INTERMIN", "Services déconcentrés de l'État (niveau interministériel)", K.INTERMINISTERIAL, ROOT_CODE)
-    for code in ("DMAT/SDAT/BCAM", "DMAT/SDAT", "DMAT/SDPAT", "DRH/SDRF", "DNUM", "SG-MTECT/DAF", "SG-MASA/SAFSL"):
-        b.staff(b.structures[code], 6, [Role.NATIONAL_STEERING, Role.NATIONAL_STEERING, Role.CPU, Role.CPI], category="A")
+    b.structure(
+        "INTERMIN", "Services déconcentrés de l'État (niveau interministériel)", K.INTERMINISTERIAL, ROOT_CODE
+    )
+    for code in (
+        "DMAT/SDAT/BCAM",
+        "DMAT/SDAT",
+        "DMAT/SDPAT",
+        "DRH/SDRF",
+        "DNUM",
+        "SG-MTECT/DAF",
+        "SG-MASA/SAFSL",
+    ):
+        b.staff(
+            b.structures[code],
+            6,
+            [Role.NATIONAL_STEERING, Role.NATIONAL_STEERING, Role.CPU, Role.CPI],
+            category="A",
+        )
     b.staff(b.structures["AIFE"], 4, [Role.SUPPORT_POLE_AGENT, Role.SUPPORT_POLE_AGENT], ministry="MEF")
 
     for region in METROPOLITAN_REGIONS:
         name = REGIONS[region]
         node = b.structure(f"R{region}", name, K.REGION, "INTERMIN", region=region)
         rcode = f"R{region}"
-        pref = b.structure(f"PREF-R{region}", f"Préfecture de la région {name} (SGAR)", K.PREFECTURE, rcode, region)
+        pref = b.structure(
+            f"PREF-R{region}", f"Préfecture de la région {name} (SGAR)", K.PREFECTURE, rcode, region
+        )
         dreal = b.structure(f"DREAL-{region}", f"DREAL {name}", K.REGIONAL_DIRECTORATE, rcode, region)
         draaf = b.structure(f"DRAAF-{region}", f"DRAAF {name}", K.REGIONAL_DIRECTORATE, rcode, region)
         dreets = b.structure(f"DREETS-{region}", f"DREETS {name}", K.REGIONAL_DIRECTORATE, rcode, region)
-        cpcm = b.structure(f"CPCM-{region}", f"Centre de prestations comptables mutualisé {name}", K.SHARED_CENTRE, f"DREAL-{region}", region)
-        pole = b.structure(f"POLE-{region}", f"Pôle de diffusion Chorus {name}", K.SUPPORT_POLE, f"PREF-R{region}", region)
-        lead = b.person(pref, category="A", ministry="MI") if region != "53" else b.person(pref, first="Yann", last="Le Gall", category="A", ministry="MI")
+        cpcm = b.structure(
+            f"CPCM-{region}",
+            f"Centre de prestations comptables mutualisé {name}",
+            K.SHARED_CENTRE,
+            f"DREAL-{region}",
+            region,
+        )
+        pole = b.structure(
+            f"POLE-{region}", f"Pôle de diffusion Chorus {name}", K.SUPPORT_POLE, f"PREF-R{region}", region
+        )
+        lead = (
+            b.person(pref, category="A", ministry="MI")
+            if region != "53"
+            else b.person(pref, first="Yann", last="Le Gall", category="A", ministry="MI")
+        )
         b.assign(lead, Role.REGIONAL_LEAD, node)
         b.staff(pref, 8, [Role.PROXIMITY_REFERENT, Role.TRAINER, Role.READER])
         for directorate, ministry in ((dreal, "MTECT"), (draaf, "MASA"), (dreets, "MTSS")):
-            b.staff(directorate, 8, [Role.BUSINESS_REFERENT, Role.PROXIMITY_REFERENT, Role.TRAINER], ministry=ministry)
+            b.staff(
+                directorate,
+                8,
+                [Role.BUSINESS_REFERENT, Role.PROXIMITY_REFERENT, Role.TRAINER],
+                ministry=ministry,
+            )
         b.staff(cpcm, 14, [Role.CENTRE_HEAD, Role.CENTRE_DEPUTY] + [Role.SERVICE_AGENT] * 10)
         if region in ANTENNAS:
-            antenna = b.structure(f"ANT-CPCM-{region}", f"Antenne de {ANTENNAS[region]} du CPCM {name}", K.ANTENNA, f"CPCM-{region}", region)
+            antenna = b.structure(
+                f"ANT-CPCM-{region}",
+                f"Antenne de {ANTENNAS[region]} du CPCM {name}",
+                K.ANTENNA,
+                f"CPCM-{region}",
+                region,
+            )
             b.staff(antenna, 5, [Role.CENTRE_DEPUTY] + [Role.SERVICE_AGENT] * 3)
         b.staff(pole, 5, [Role.SUPPORT_POLE_AGENT] * 5)
 
@@ -160,12 +373,27 @@ def build() -> Builder:
                 continue
             dnode = b.structure(f"D{dept}", dept_name, K.DEPARTMENT, rcode, region, dept)
             dcode = f"D{dept}"
-            prefecture = b.structure(f"PREF-{dept}", f"Préfecture — {dept_name}", K.PREFECTURE, dcode, region, dept)
+            prefecture = b.structure(
+                f"PREF-{dept}", f"Préfecture — {dept_name}", K.PREFECTURE, dcode, region, dept
+            )
             ddt_code = "DDTM" if dept in COASTAL else "DDT"
-            ddt = b.structure(f"{ddt_code}-{dept}", f"{ddt_code} — {dept_name}", K.DEPARTMENTAL_DIRECTORATE, dcode, region, dept)
-            ddpp = b.structure(f"DDPP-{dept}", f"DDPP — {dept_name}", K.DEPARTMENTAL_DIRECTORATE, dcode, region, dept)
-            ddets = b.structure(f"DDETS-{dept}", f"DDETS — {dept_name}", K.DEPARTMENTAL_DIRECTORATE, dcode, region, dept)
-            sgcd = b.structure(f"SGCD-{dept}", f"Secrétariat général commun — {dept_name}", K.SGCD, dcode, region, dept)
+            ddt = b.structure(
+                f"{ddt_code}-{dept}",
+                f"{ddt_code} — {dept_name}",
+                K.DEPARTMENTAL_DIRECTORATE,
+                dcode,
+                region,
+                dept,
+            )
+            ddpp = b.structure(
+                f"DDPP-{dept}", f"DDPP — {dept_name}", K.DEPARTMENTAL_DIRECTORATE, dcode, region, dept
+            )
+            ddets = b.structure(
+                f"DDETS-{dept}", f"DDETS — {dept_name}", K.DEPARTMENTAL_DIRECTORATE, dcode, region, dept
+            )
+            sgcd = b.structure(
+                f"SGCD-{dept}", f"Secrétariat général commun — {dept_name}", K.SGCD, dcode, region, dept
+            )
             referent = b.person(prefecture, category="A", ministry="MI")
             b.assign(referent, Role.DEPARTMENTAL_REFERENT, dnode)
             b.staff(prefecture, 2, [Role.PROXIMITY_REFERENT], ministry="MI")
@@ -202,7 +430,9 @@ def ensure_demo_accounts() -> None:
     """The two demo logins (password `demo`), linked to people holding their roles. Demo command only."""
     user_model = get_user_model()
     for username, (first, last, home, role, where) in DEMO_ACCOUNTS.items():
-        user, _ = user_model.objects.get_or_create(username=username, defaults={"first_name": first, "last_name": last})
+        user, _ = user_model.objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last}
+        )
         user.first_name, user.last_name = first, last
         user.email = f"{username}@demo.gouv.fr"
         user.set_password("demo")  # deliberately weak: demo data only, never created by migrations

@@ -34,12 +34,12 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")
+        self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["parent"].required = False
         if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
             # A structure cannot move under itself: its subtree is not offered.
-            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(
+            self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
                 path__startswith=self.instance.path
             )
         else:
@@ -54,13 +54,24 @@ class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Person
-        fields = ["first_name", "last_name", "email", "phone", "structure", "ministry_of_origin", "category", "fte"]
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "structure",
+            "ministry_of_origin",
+            "category",
+            "fte",
+        ]
         field_classes = {"structure": StructureChoiceField}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
-        self.fields["ministry_of_origin"].queryset = Structure.objects.filter(kind=StructureKind.MINISTRY).order_by("code")
+        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
+        self.fields["ministry_of_origin"].queryset = Structure.objects.filter(  # type: ignore[attr-defined]
+            kind=StructureKind.MINISTRY
+        ).order_by("code")
         if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
         else:
@@ -78,12 +89,14 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         fields = ["role", "structure", "start_date", "end_date"]
         field_classes = {"structure": StructureChoiceField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
-        help_texts = {"start_date": "Les nominations prennent souvent effet le 1er septembre ou le 1er janvier."}
+        help_texts = {
+            "start_date": "Les nominations prennent souvent effet le 1er septembre ou le 1er janvier."
+        }
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")
-        self.fields["role"].choices = Role.choices
+        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
+        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
         if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
         else:
@@ -95,7 +108,7 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
 class StructureFilterForm(DsfrBaseForm):
     q = forms.CharField(label="Rechercher (code ou nom)", required=False)
-    kind = forms.ChoiceField(label="Type", choices=[("", "Tous")] + list(StructureKind.choices), required=False)
+    kind = forms.ChoiceField(label="Type", choices=[("", "Tous"), *StructureKind.choices], required=False)
     region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
     state = forms.ChoiceField(
         label="Validité",
@@ -108,14 +121,19 @@ class PersonFilterForm(DsfrBaseForm):
     q = forms.CharField(label="Rechercher (nom, prénom, courriel)", required=False)
     structure = forms.CharField(label="Structure (code, avec ses sous-structures)", required=False)
     region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
-    category = forms.ChoiceField(label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False)
+    category = forms.ChoiceField(
+        label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False
+    )
     role = forms.ChoiceField(label="Rôle actif", choices=[("", "Tous"), *Role.choices], required=False)
 
 
 class ImportForm(DsfrBaseForm):
     importer = forms.ChoiceField(
         label="Que voulez-vous importer ?",
-        choices=[("organisation.structures", "Des structures"), ("organisation.people", "Des personnes et leurs affectations")],
+        choices=[
+            ("organisation.structures", "Des structures"),
+            ("organisation.people", "Des personnes et leurs affectations"),
+        ],
         widget=forms.RadioSelect,
     )
     file = forms.FileField(
@@ -125,7 +143,7 @@ class ImportForm(DsfrBaseForm):
     )
 
     def clean_file(self) -> Any:
-        from django.conf import settings  # noqa: PLC0415
+        from django.conf import settings
 
         upload = self.cleaned_data["file"]
         if upload.size > settings.BASCULE_IMPORT_MAX_BYTES:

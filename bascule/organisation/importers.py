@@ -36,7 +36,7 @@ from bascule.organisation import services
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.models import Assignment, Category, Person, Structure, StructureKind
 
-KIND_SYNONYMS = {
+KIND_SYNONYMS: dict[str, str] = {
     "CPCM": StructureKind.SHARED_CENTRE,
     "CSP": StructureKind.SHARED_CENTRE,
     "centre de prestations comptables mutualisé": StructureKind.SHARED_CENTRE,
@@ -95,7 +95,9 @@ class StructureImporter(Importer):
     columns = (
         Column("code", "Code", ("sigle", "code structure"), required=True, help="unique, ex. DREAL-BRE"),
         Column("name", "Nom", ("libellé", "intitulé", "nom de la structure"), required=True),
-        Column("kind", "Type", ("nature", "type de structure"), required=True, help="ex. Direction régionale"),
+        Column(
+            "kind", "Type", ("nature", "type de structure"), required=True, help="ex. Direction régionale"
+        ),
         Column(
             "parent",
             "Rattachement",
@@ -104,7 +106,9 @@ class StructureImporter(Importer):
         ),
         Column("region", "Région", ("code région",), help="code INSEE ou nom"),
         Column("department", "Département", ("code département", "dept"), help="code, ex. 29"),
-        Column("valid_from", "Début de validité", ("valide à partir du", "date de création"), help="JJ/MM/AAAA"),
+        Column(
+            "valid_from", "Début de validité", ("valide à partir du", "date de création"), help="JJ/MM/AAAA"
+        ),
         Column("valid_to", "Fin de validité", ("valide jusqu'au", "date de dissolution"), help="JJ/MM/AAAA"),
     )
 
@@ -147,7 +151,9 @@ class StructureImporter(Importer):
         perimeter = perimeter_for(self.user)
         parsed = [(reader, self._parse(reader)) for reader in readers]
         codes = {values["code"] for _, values in parsed} | {values["parent_code"] for _, values in parsed}
-        existing = {s.code: s for s in Structure.objects.filter(code__in=codes - {""}).select_related("parent")}
+        existing = {
+            s.code: s for s in Structure.objects.filter(code__in=codes - {""}).select_related("parent")
+        }
         # Final parent of every structure (database, overridden by the file) to detect cycles the file would make.
         parent_of: dict[str, str | None] = dict(Structure.objects.values_list("code", "parent__code"))
 
@@ -175,13 +181,18 @@ class StructureImporter(Importer):
                 parent_code = values["parent_code"]
                 if parent_code and parent_code not in existing and parent_code not in accepted:
                     if parent_code in first_row and first_row[parent_code] in results:
-                        reader.error("parent", f"la structure de rattachement est rejetée (ligne {first_row[parent_code]}).")
+                        reader.error(
+                            "parent",
+                            f"la structure de rattachement est rejetée (ligne {first_row[parent_code]}).",
+                        )
                         results[reader.number] = reject(reader, values["code"])
                         progress = True
                     elif parent_code in first_row:
                         still.append((reader, values))
                     else:
-                        reader.error("parent", "aucune structure n'a ce code, ni dans Bascule ni dans le fichier.")
+                        reader.error(
+                            "parent", "aucune structure n'a ce code, ni dans Bascule ni dans le fichier."
+                        )
                         results[reader.number] = reject(reader, values["code"])
                         progress = True
                     continue
@@ -237,16 +248,26 @@ class StructureImporter(Importer):
                 else "seul le pilotage national peut créer ou déplacer une structure sans rattachement.",
             )
             return reject(reader, code)
-        fields = {key: values[key] for key in ("name", "kind", "region", "department", "valid_from", "valid_to") if key in values}
+        fields = {
+            key: values[key]
+            for key in ("name", "kind", "region", "department", "valid_from", "valid_to")
+            if key in values
+        }
         if current is None:
-            changes = [(column.label, "", describe(values.get(column.key))) for column in self.columns if column.key in fields]
+            changes = [
+                (column.label, "", describe(values.get(column.key)))
+                for column in self.columns
+                if column.key in fields
+            ]
             return Planned(
                 RowResult(row=reader.number, key=code, outcome=CREATE, changes=changes),
                 {"code": code, "parent_code": parent_code, "fields": fields, "writable": True},
             )
         labels = {column.key: column.label for column in self.columns}
-        diff = {key: value for key, value in fields.items() if getattr(current, key) != value}
-        changes = [(labels[key], describe(getattr(current, key)), describe(value)) for key, value in diff.items()]
+        diff: dict[str, Any] = {key: value for key, value in fields.items() if getattr(current, key) != value}
+        changes = [
+            (labels[key], describe(getattr(current, key)), describe(value)) for key, value in diff.items()
+        ]
         if current_parent_code != parent_code:
             diff["parent_code"] = parent_code
             changes.append((labels["parent"], current_parent_code, parent_code))
@@ -264,7 +285,9 @@ class StructureImporter(Importer):
         def run() -> None:
             parent = Structure.objects.get(code=parent_code) if parent_code else None
             if planned.result.outcome == CREATE:
-                services.structure_create(by=self.user, code=payload["code"], parent=parent, reason="Import", **fields)
+                services.structure_create(
+                    by=self.user, code=payload["code"], parent=parent, reason="Import", **fields
+                )
             else:
                 structure = Structure.objects.get(code=payload["code"])
                 if "parent_code" in payload["fields"]:
@@ -292,7 +315,9 @@ class PersonImporter(Importer):
     slug = "people"
     label = "Personnes et affectations"
     columns = (
-        Column("email", "Courriel", ("email", "e-mail", "mél", "mail", "adresse électronique"), required=True),
+        Column(
+            "email", "Courriel", ("email", "e-mail", "mél", "mail", "adresse électronique"), required=True
+        ),
         Column("first_name", "Prénom", (), required=True),
         Column("last_name", "Nom", ("nom de famille",), required=True),
         Column("structure", "Structure", ("structure d'appartenance", "service"), required=True, help="code"),
@@ -301,7 +326,12 @@ class PersonImporter(Importer):
         Column("fte", "ETP", ("quotité",), help="ex. 0,8"),
         Column("phone", "Téléphone", ("tél", "téléphone fixe")),
         Column("role", "Rôle", ("fonction",), help="ex. Référent départemental"),
-        Column("assignment_structure", "Structure d'affectation", ("affectation",), help="code ; par défaut la structure"),
+        Column(
+            "assignment_structure",
+            "Structure d'affectation",
+            ("affectation",),
+            help="code ; par défaut la structure",
+        ),
         Column("start", "Début", ("date de début", "à compter du"), help="JJ/MM/AAAA"),
         Column("end", "Fin", ("date de fin", "jusqu'au"), help="JJ/MM/AAAA"),
     )
@@ -326,14 +356,23 @@ class PersonImporter(Importer):
             reader.error("structure", "aucune structure n'a ce code.")
         ministry_code = reader["ministry"].strip()
         values["ministry_of_origin"] = structures.get(ministry_code) if ministry_code else None
-        if ministry_code and (values["ministry_of_origin"] is None or values["ministry_of_origin"].kind != StructureKind.MINISTRY):
+        if ministry_code and (
+            values["ministry_of_origin"] is None
+            or values["ministry_of_origin"].kind != StructureKind.MINISTRY
+        ):
             reader.error("ministry", "aucun ministère n'a ce code.")
         try:
-            values["category"] = parse_choice(reader["category"], Category.choices) if reader["category"].strip() else ""
+            values["category"] = (
+                parse_choice(reader["category"], Category.choices) if reader["category"].strip() else ""
+            )
         except ValueError as exc:
             reader.error("category", str(exc))
         try:
-            fte = parse_decimal(reader["fte"], minimum=Decimal(0), maximum=Decimal(1)) if reader.has("fte") else None
+            fte = (
+                parse_decimal(reader["fte"], minimum=Decimal(0), maximum=Decimal(1))
+                if reader.has("fte")
+                else None
+            )
             values["fte"] = Decimal("1.00") if fte is None else fte.quantize(Decimal("0.01"))
         except ValueError as exc:
             reader.error("fte", str(exc))
@@ -367,7 +406,11 @@ class PersonImporter(Importer):
         perimeter = perimeter_for(self.user)
         codes = set()
         for reader in readers:
-            codes |= {reader["structure"].strip(), reader["ministry"].strip(), reader["assignment_structure"].strip()}
+            codes |= {
+                reader["structure"].strip(),
+                reader["ministry"].strip(),
+                reader["assignment_structure"].strip(),
+            }
         structures = {s.code: s for s in Structure.objects.filter(code__in=codes - {""})}
         emails = {reader["email"].strip().lower() for reader in readers}
         people = {p.email: p for p in Person.objects.filter(email__in=emails).select_related("structure")}
@@ -385,14 +428,28 @@ class PersonImporter(Importer):
             if reader.errors:
                 results.append(reject(reader, email))
                 continue
-            person_fields = {key: values[key] for key in ("first_name", "last_name", "phone", "structure", "ministry_of_origin", "category", "fte")}
+            person_fields = {
+                key: values[key]
+                for key in (
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "structure",
+                    "ministry_of_origin",
+                    "category",
+                    "fte",
+                )
+            }
             plan = _PersonPlan(email=email, person_fields=person_fields, person_action="none")
             current = people.get(email)
             if email in planned_people:
                 first, fields = planned_people[email]
                 differing = [labels.get(k, k) for k, v in person_fields.items() if fields[k] != v]
                 if differing:
-                    reader.error("email", f"cette personne figure déjà ligne {first} avec d'autres valeurs ({', '.join(differing)}).")
+                    reader.error(
+                        "email",
+                        f"cette personne figure déjà ligne {first} avec d'autres valeurs ({', '.join(differing)}).",
+                    )
                     results.append(reject(reader, email))
                     continue
             elif current is None:
@@ -404,7 +461,9 @@ class PersonImporter(Importer):
                 plan.changes.append(("Personne", "", f"{values['first_name']} {values['last_name']}"))
             else:
                 if not perimeter.can_write(current.structure.path):
-                    reader.error("email", "cette personne appartient à une structure hors de votre périmètre.")
+                    reader.error(
+                        "email", "cette personne appartient à une structure hors de votre périmètre."
+                    )
                     results.append(reject(reader, email))
                     continue
                 diff = {k: v for k, v in person_fields.items() if getattr(current, k) != v}
@@ -416,7 +475,11 @@ class PersonImporter(Importer):
                 for key, value in diff.items():
                     before = getattr(current, key)
                     plan.changes.append(
-                        (labels[column_of.get(key, key)], describe(getattr(before, "code", before)), describe(getattr(value, "code", value)))
+                        (
+                            labels[column_of.get(key, key)],
+                            describe(getattr(before, "code", before)),
+                            describe(getattr(value, "code", value)),
+                        )
                     )
                 if diff:
                     plan.person_action = "update"
@@ -424,16 +487,20 @@ class PersonImporter(Importer):
             assignment = values.get("assignment")
             if assignment:
                 if not perimeter.can_write(assignment["structure"].path):
-                    reader.error("assignment_structure", "structure d'affectation hors de votre périmètre de modification.", assignment["structure"].code)
+                    reader.error(
+                        "assignment_structure",
+                        "structure d'affectation hors de votre périmètre de modification.",
+                        assignment["structure"].code,
+                    )
                     results.append(reject(reader, email))
                     continue
-                key = (email, assignment["role"], assignment["structure"].pk, assignment["start_date"])
-                if key in planned_assignments:
+                identity = (email, assignment["role"], assignment["structure"].pk, assignment["start_date"])
+                if identity in planned_assignments:
                     reader.error("role", "cette affectation figure déjà plus haut dans le fichier.")
                     results.append(reject(reader, email))
                     continue
-                planned_assignments.add(key)
-                existing = assignments.get(key)
+                planned_assignments.add(identity)
+                existing = assignments.get(identity)
                 plan.assignment = assignment
                 role_label = Role(assignment["role"]).label
                 if existing is None:
@@ -441,11 +508,15 @@ class PersonImporter(Importer):
                     plan.changes.append(("Affectation", "", f"{role_label} — {assignment['structure'].code}"))
                 elif existing.end_date != assignment["end_date"]:
                     plan.assignment_action = "update"
-                    plan.changes.append((labels["end"], describe(existing.end_date), describe(assignment["end_date"])))
+                    plan.changes.append(
+                        (labels["end"], describe(existing.end_date), describe(assignment["end_date"]))
+                    )
             planned_people.setdefault(email, (reader.number, person_fields))
             actions = {plan.person_action, plan.assignment_action}
             outcome = CREATE if "create" in actions else UPDATE if "update" in actions else UNCHANGED
-            results.append(Planned(RowResult(row=reader.number, key=email, outcome=outcome, changes=plan.changes), plan))
+            results.append(
+                Planned(RowResult(row=reader.number, key=email, outcome=outcome, changes=plan.changes), plan)
+            )
         return results
 
     def write(self, planned: Planned) -> None:
@@ -457,7 +528,9 @@ class PersonImporter(Importer):
             else:
                 person = Person.objects.get(email=plan.email)
                 if plan.person_action == "update":
-                    person = services.person_update(by=self.user, person=person, version=person.version, **plan.person_fields)
+                    person = services.person_update(
+                        by=self.user, person=person, version=person.version, **plan.person_fields
+                    )
             if plan.assignment and plan.assignment_action == "create":
                 services.assignment_create(by=self.user, person=person, **plan.assignment)
             elif plan.assignment and plan.assignment_action == "update":
@@ -468,7 +541,10 @@ class PersonImporter(Importer):
                     start_date=plan.assignment["start_date"],
                 )
                 services.assignment_update(
-                    by=self.user, assignment=current, version=current.version, end_date=plan.assignment["end_date"]
+                    by=self.user,
+                    assignment=current,
+                    version=current.version,
+                    end_date=plan.assignment["end_date"],
                 )
 
         _apply_with_messages(planned, run)

@@ -53,14 +53,16 @@ class Category(models.TextChoices):
 
 def _check_region(value: str) -> None:
     if value and value not in REGIONS:
-        from django.core.exceptions import ValidationError  # noqa: PLC0415
+        from django.core.exceptions import ValidationError
 
-        raise ValidationError(f"« {value} » n'est pas un code de région INSEE (par exemple 53 pour la Bretagne).")
+        raise ValidationError(
+            f"« {value} » n'est pas un code de région INSEE (par exemple 53 pour la Bretagne)."
+        )
 
 
 def _check_department(value: str) -> None:
     if value and value not in DEPARTMENTS:
-        from django.core.exceptions import ValidationError  # noqa: PLC0415
+        from django.core.exceptions import ValidationError
 
         raise ValidationError(f"« {value} » n'est pas un code de département (par exemple 29, 2A ou 974).")
 
@@ -80,7 +82,9 @@ class StructureQuerySet(models.QuerySet["Structure"]):
 
     def in_region(self, value: str) -> StructureQuerySet:
         """By INSEE region code (`53`) or by the code of the region's structure (`R53`)."""
-        region_codes = Structure.objects.filter(kind=StructureKind.REGION, code__iexact=value).values("region")
+        region_codes = Structure.objects.filter(kind=StructureKind.REGION, code__iexact=value).values(
+            "region"
+        )
         return self.filter(Q(region=value) | Q(region__in=region_codes))
 
 
@@ -89,7 +93,9 @@ class Structure(VersionedModel):
         "code",
         max_length=60,
         unique=True,
-        validators=[RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 ./()'&_-]*$", "Le code contient un caractère non admis.")],
+        validators=[
+            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9 ./()'&_-]*$", "Le code contient un caractère non admis.")
+        ],
         help_text="Sigle unique, par exemple DREAL-BRE ou DMAT/SDAT/BCAM.",
         error_messages={"unique": "Une structure porte déjà ce code."},
     )
@@ -104,7 +110,9 @@ class Structure(VersionedModel):
         verbose_name="structure de rattachement",
     )
     region = models.CharField("code région", max_length=3, blank=True, validators=[_check_region])
-    department = models.CharField("code département", max_length=3, blank=True, validators=[_check_department])
+    department = models.CharField(
+        "code département", max_length=3, blank=True, validators=[_check_department]
+    )
     valid_from = models.DateField("valide à partir du", null=True, blank=True)
     valid_to = models.DateField("valide jusqu'au", null=True, blank=True)
     # "/<id hex>/<id hex>/…/": a prefix test on it gives a whole subtree (perimeters).
@@ -120,7 +128,9 @@ class Structure(VersionedModel):
         verbose_name_plural = "structures"
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="structure_validity_ordered",
                 violation_error_message="La date de fin de validité précède la date de début.",
             ),
@@ -146,7 +156,9 @@ class Structure(VersionedModel):
     @property
     def is_active(self) -> bool:
         today = timezone.localdate()
-        return (self.valid_from is None or self.valid_from <= today) and (self.valid_to is None or self.valid_to >= today)
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_to is None or self.valid_to >= today
+        )
 
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)
@@ -238,7 +250,9 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
 
 
 class Assignment(VersionedModel):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="assignments", verbose_name="personne")
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="assignments", verbose_name="personne"
+    )
     role = models.CharField("rôle", max_length=40, choices=Role.choices)
     structure = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="assignments", verbose_name="structure"

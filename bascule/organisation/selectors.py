@@ -28,7 +28,11 @@ STRUCTURE_SORTS = {
     "-region": "-region",
     "arbre": "path",
 }
-PERSON_SORTS = {"nom": ("last_name", "first_name"), "-nom": ("-last_name", "-first_name"), "structure": ("structure__code",)}
+PERSON_SORTS = {
+    "nom": ("last_name", "first_name"),
+    "-nom": ("-last_name", "-first_name"),
+    "structure": ("structure__code",),
+}
 
 STRUCTURE_COLUMNS = [
     "Code",
@@ -148,7 +152,9 @@ def person_list(*, user: Any, filters: PersonFilters) -> QuerySet[Person]:
     qs = Person.objects.visible_to(user).select_related("structure")
     if filters.q:
         qs = qs.filter(
-            Q(last_name__icontains=filters.q) | Q(first_name__icontains=filters.q) | Q(email__icontains=filters.q)
+            Q(last_name__icontains=filters.q)
+            | Q(first_name__icontains=filters.q)
+            | Q(email__icontains=filters.q)
         )
     if filters.structure:
         root = Structure.objects.visible_to(user).filter(code__iexact=filters.structure).first()
@@ -165,7 +171,9 @@ def person_list(*, user: Any, filters: PersonFilters) -> QuerySet[Person]:
 def person_rows(people: QuerySet[Person]) -> Iterator[list[Any]]:
     """One row per assignment (a person without one: one row with empty assignment columns)."""
     people = people.select_related("structure", "ministry_of_origin").prefetch_related(
-        Prefetch("assignments", queryset=Assignment.objects.select_related("structure").order_by("start_date"))
+        Prefetch(
+            "assignments", queryset=Assignment.objects.select_related("structure").order_by("start_date")
+        )
     )
     for p in people:
         base = [
@@ -203,13 +211,16 @@ def home_summary(*, user: Any) -> dict[str, Any]:
         "perimeter": perimeter,
         "structure_count": structures.count(),
         "person_count": Person.objects.visible_to(user).count(),
-        "regions": [{"code": row["region"], "name": REGIONS.get(row["region"], row["region"]), "total": row["total"]} for row in by_region],
+        "regions": [
+            {"code": row["region"], "name": REGIONS.get(row["region"], row["region"]), "total": row["total"]}
+            for row in by_region
+        ],
         "roots": list(structure_tree_roots(user=user)[:20]),
     }
 
 
 def account_summary(*, user: Any) -> dict[str, Any]:
-    from rest_framework.authtoken.models import Token  # noqa: PLC0415
+    from rest_framework.authtoken.models import Token
 
     person = Person.objects.filter(user=user).select_related("structure").first()
     assignments = (

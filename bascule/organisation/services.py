@@ -14,7 +14,16 @@ from bascule.core.perimeter import forget_perimeter, perimeter_for
 from bascule.organisation.models import Assignment, Person, Structure
 
 STRUCTURE_FIELDS = ("code", "name", "kind", "parent", "region", "department", "valid_from", "valid_to")
-PERSON_FIELDS = ("first_name", "last_name", "email", "phone", "structure", "ministry_of_origin", "category", "fte")
+PERSON_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "structure",
+    "ministry_of_origin",
+    "category",
+    "fte",
+)
 ASSIGNMENT_FIELDS = ("role", "structure", "start_date", "end_date")
 
 
@@ -73,7 +82,9 @@ def structure_create(
 
 
 @transaction.atomic
-def structure_update(*, by: Any, structure: Structure, version: int, reason: str = "", **changes: Any) -> Structure:
+def structure_update(
+    *, by: Any, structure: Structure, version: int, reason: str = "", **changes: Any
+) -> Structure:
     """Change a structure the author may edit; moving it moves its subtree and may not create a cycle."""
     unknown = set(changes) - set(STRUCTURE_FIELDS)
     if unknown:
@@ -87,7 +98,9 @@ def structure_update(*, by: Any, structure: Structure, version: int, reason: str
     if moved:
         if new_parent is not None and new_parent.path.startswith(old_path):
             raise ValidationError(
-                {"parent": "Une structure ne peut pas être rattachée à elle-même ni à l'une de ses sous-structures."}
+                {
+                    "parent": "Une structure ne peut pas être rattachée à elle-même ni à l'une de ses sous-structures."
+                }
             )
         _check_parent_writable(by, new_parent)
     for field, value in changes.items():
@@ -106,7 +119,9 @@ def structure_update(*, by: Any, structure: Structure, version: int, reason: str
 
 def _check_person_structures(by: Any, structure: Structure) -> None:
     if not perimeter_for(by).can_write(structure.path):
-        raise PermissionDenied(f"La structure « {structure.code} » est hors de votre périmètre de modification.")
+        raise PermissionDenied(
+            f"La structure « {structure.code} » est hors de votre périmètre de modification."
+        )
 
 
 @transaction.atomic
@@ -170,7 +185,9 @@ def assignment_create(
 ) -> Assignment:
     """Give a person a role in a structure the author may edit, from a date (until another, optionally)."""
     _check_person_structures(by, structure)
-    assignment = Assignment(person=person, role=role, structure=structure, start_date=start_date, end_date=end_date)
+    assignment = Assignment(
+        person=person, role=role, structure=structure, start_date=start_date, end_date=end_date
+    )
     _save(assignment, by)
     if person.user_id:
         forget_perimeter(person.user)

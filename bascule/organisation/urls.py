@@ -10,12 +10,16 @@ urlpatterns = [
     path("structures/nouvelle/", views.structure_create, name="structure_create"),
     path("structures/<uuid:structure_id>/", views.structure_detail, name="structure_detail"),
     path("structures/<uuid:structure_id>/modifier/", views.structure_edit, name="structure_edit"),
-    path("structures/<uuid:structure_id>/sous-structures/", views.structure_children, name="structure_children"),
+    path(
+        "structures/<uuid:structure_id>/sous-structures/", views.structure_children, name="structure_children"
+    ),
     path("personnes/", views.person_list, name="person_list"),
     path("personnes/nouvelle/", views.person_create, name="person_create"),
     path("personnes/<uuid:person_id>/", views.person_detail, name="person_detail"),
     path("personnes/<uuid:person_id>/modifier/", views.person_edit, name="person_edit"),
-    path("personnes/<uuid:person_id>/affectations/nouvelle/", views.assignment_create, name="assignment_create"),
+    path(
+        "personnes/<uuid:person_id>/affectations/nouvelle/", views.assignment_create, name="assignment_create"
+    ),
     path("affectations/<uuid:assignment_id>/modifier/", views.assignment_edit, name="assignment_edit"),
     path("import/", views.import_start, name="import"),
     path("import/modele/<slug:importer>.<slug:fmt>", views.import_template, name="import_template"),

@@ -63,7 +63,13 @@ def structure_list(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(structures, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "sort": filters.sort}
-    return render(request, _list_template(request, "organisation/structure_list.html", "organisation/includes/structure_table.html"), context)
+    return render(
+        request,
+        _list_template(
+            request, "organisation/structure_list.html", "organisation/includes/structure_table.html"
+        ),
+        context,
+    )
 
 
 @require_GET
@@ -76,7 +82,9 @@ def structure_tree(request: HttpRequest) -> HttpResponse:
 def structure_children(request: HttpRequest, structure_id: str) -> HttpResponse:
     structure = get_visible_or_404(Structure.objects, request.user, pk=structure_id)
     children = selectors.structure_children(structure=structure)
-    return render(request, "organisation/includes/tree_children.html", {"nodes": children, "parent": structure})
+    return render(
+        request, "organisation/includes/tree_children.html", {"nodes": children, "parent": structure}
+    )
 
 
 @require_GET
@@ -142,11 +150,19 @@ def person_list(request: HttpRequest) -> HttpResponse:
     people = selectors.person_list(user=request.user, filters=filters)
     if fmt := _export_format(request):
         return table_response(
-            fmt, selectors.PERSON_COLUMNS, selectors.person_rows(people), filename_stem="personnes", title="Personnes"
+            fmt,
+            selectors.PERSON_COLUMNS,
+            selectors.person_rows(people),
+            filename_stem="personnes",
+            title="Personnes",
         )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "sort": filters.sort}
-    return render(request, _list_template(request, "organisation/person_list.html", "organisation/includes/person_table.html"), context)
+    return render(
+        request,
+        _list_template(request, "organisation/person_list.html", "organisation/includes/person_table.html"),
+        context,
+    )
 
 
 @require_GET
@@ -208,7 +224,9 @@ def assignment_create(request: HttpRequest, person_id: str) -> HttpResponse:
         if assignment is not None:
             messages.success(request, "L'affectation a été enregistrée.")
             return redirect("organisation:person_detail", person_id=person.pk)
-    return render(request, "organisation/assignment_form.html", {"form": form, "person": person, "assignment": None})
+    return render(
+        request, "organisation/assignment_form.html", {"form": form, "person": person, "assignment": None}
+    )
 
 
 def assignment_edit(request: HttpRequest, assignment_id: str) -> HttpResponse:

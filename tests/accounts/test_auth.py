@@ -14,7 +14,9 @@ from tests.factories import UserFactory
 
 
 def test_login_and_logout(world, client):
-    response = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"}
+    )
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     client.post(reverse("accounts:logout"))
@@ -22,7 +24,9 @@ def test_login_and_logout(world, client):
 
 
 def test_wrong_password_has_a_french_message(world, client):
-    html = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "non"}).content.decode()
+    html = client.post(
+        reverse("accounts:login"), {"username": "lead_bzh", "password": "non"}
+    ).content.decode()
     assert "Saisissez un nom d’utilisateur et un mot de passe valides" in html
 
 
@@ -30,7 +34,9 @@ def test_repeated_failures_lock_the_account(world, client, settings):
     settings.AXES_FAILURE_LIMIT = 3
     for _ in range(3):
         client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "non"})
-    response = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"})
+    response = client.post(
+        reverse("accounts:login"), {"username": "lead_bzh", "password": "motdepasse-solide-42"}
+    )
     assert response.status_code == 429
     assert "temporairement bloquée" in response.content.decode()
 
@@ -46,7 +52,7 @@ class _Sink:
         self.messages: list[bytes] = []
         self.received = threading.Event()
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.content)
         self.received.set()
         return "250 OK"
@@ -75,10 +81,15 @@ def test_password_reset_by_email_through_smtp(world, client, smtp):
     assert "Subject: Bascule : choisissez un nouveau mot de passe" in message
     link = re.search(r"http://testserver(/compte/mot-de-passe/nouveau/\S+/)", message).group(1)
     form_url = client.get(link)["Location"]  # Django swaps the token for a session marker
-    response = client.post(form_url, {"new_password1": "Un-nouveau-mot-de-passe-2026", "new_password2": "Un-nouveau-mot-de-passe-2026"})
+    response = client.post(
+        form_url,
+        {"new_password1": "Un-nouveau-mot-de-passe-2026", "new_password2": "Un-nouveau-mot-de-passe-2026"},
+    )
     assert response.status_code == 302
     client.logout()
-    login = client.post(reverse("accounts:login"), {"username": "lead_bzh", "password": "Un-nouveau-mot-de-passe-2026"})
+    login = client.post(
+        reverse("accounts:login"), {"username": "lead_bzh", "password": "Un-nouveau-mot-de-passe-2026"}
+    )
     assert login.status_code == 302 and client.get("/").status_code == 200
 
 
@@ -94,3 +105,11 @@ def test_api_token_from_my_account(world, client):
     assert api.get("/api/v1/structures/").status_code == 200
     client.post(reverse("accounts:token_revoke"))
     assert api.get("/api/v1/structures/").status_code == 401
+
+
+def test_french_by_default_english_available(world, client):
+    client.force_login(world.lead_bzh)
+    assert "Se déconnecter" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Log out" in html and 'lang="en"' in html

@@ -45,12 +45,20 @@ class Route:
     def model_for(self, kwarg: str) -> type[models.Model]:
         if kwarg == "pk":
             view_class = getattr(self.view, "cls", None)
-            model = getattr(view_class, "model", None) or getattr(getattr(view_class, "queryset", None), "model", None)
+            model = getattr(view_class, "model", None) or getattr(
+                getattr(view_class, "queryset", None), "model", None
+            )
             assert model is not None, f"{self.name}: a DRF route with `pk` needs a viewset with `model`"
             return model
-        assert kwarg.endswith("_id"), f"{self.name}: URL argument `{kwarg}` must be `<model>_id` or in SAMPLE_ARGS"
+        assert kwarg.endswith("_id"), (
+            f"{self.name}: URL argument `{kwarg}` must be `<model>_id` or in SAMPLE_ARGS"
+        )
         wanted = kwarg[: -len("_id")]
-        matches = [m for m in apps.get_models() if m._meta.model_name == wanted and m.__module__.startswith("bascule.")]
+        matches = [
+            m
+            for m in apps.get_models()
+            if m._meta.model_name == wanted and m.__module__.startswith("bascule.")
+        ]
         assert len(matches) == 1, f"{self.name}: no single bascule model named `{wanted}`"
         return matches[0]
 
@@ -122,7 +130,9 @@ def test_anonymous_is_sent_to_login(route, world, client):
         assert response["Location"].startswith(reverse("accounts:login")), url
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if set(r.kwargs) - set(SAMPLE_ARGS)], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if set(r.kwargs) - set(SAMPLE_ARGS)], ids=lambda r: r.name
+)
 @pytest.mark.parametrize("user_name", ["lead_bzh", "reader_bzh", "referent_29"])
 def test_objects_outside_the_perimeter_answer_404(route, user_name, world):
     client = APIClient()
@@ -135,7 +145,9 @@ def test_objects_outside_the_perimeter_answer_404(route, user_name, world):
     assert _history_rows() == before
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.name not in SELF_SERVICE | PUBLIC], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "route", [r for r in ROUTES if r.name not in SELF_SERVICE | PUBLIC], ids=lambda r: r.name
+)
 def test_readers_write_nothing_in_their_own_perimeter(route, world):
     client = APIClient()
     client.force_login(world.reader_bzh)
@@ -151,7 +163,13 @@ def test_readers_write_nothing_in_their_own_perimeter(route, world):
                 kwargs[kwarg] = model.objects.visible_to(world.reader_bzh).first().pk  # type: ignore[attr-defined]
     url = reverse(route.name, kwargs=kwargs)
     before = _history_rows()
-    payload = {"code": "PIRATE", "name": "Pirate", "kind": "service", "parent": str(world.ddtm29.pk), "version": 1}
+    payload = {
+        "code": "PIRATE",
+        "name": "Pirate",
+        "kind": "service",
+        "parent": str(world.ddtm29.pk),
+        "version": 1,
+    }
     response = client.post(url, payload, format="json" if route.is_api else None)
     assert response.status_code in {302, 400, 403, 404, 405}, (url, response.status_code)
     if response.status_code == 302:  # e.g. "apply an import": refused with a message, nothing queued

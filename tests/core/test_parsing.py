@@ -42,7 +42,9 @@ def test_dates_never_crash(text):
         assert str(exc)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("0,8", Decimal("0.8")), ("1", Decimal(1)), ("80 %", Decimal("0.8")), ("", None)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("0,8", Decimal("0.8")), ("1", Decimal(1)), ("80 %", Decimal("0.8")), ("", None)]
+)
 def test_decimals(text, expected):
     assert parse_decimal(text, minimum=Decimal(0), maximum=Decimal(1)) == expected
 

@@ -14,14 +14,25 @@ STRONG_KEY = "k3y-" + "aZ9#xQ2!mP7$vL4&" * 4
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BASCULE_ENV"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BASCULE_ENV"}
+    }
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
-    result = _manage("check", BASCULE_ENV="production", ALLOWED_HOSTS="bascule.gouv.fr", BASCULE_VAR_DIR=str(tmp_path))
+    result = _manage(
+        "check", BASCULE_ENV="production", ALLOWED_HOSTS="bascule.gouv.fr", BASCULE_VAR_DIR=str(tmp_path)
+    )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
 
@@ -63,7 +74,7 @@ def test_security_headers_and_nonce_on_scripts(client, world):
     assert "frame-ancestors 'none'" in policy
     nonce = policy.split("'nonce-")[1].split("'")[0]
     html = response.content.decode()
-    scripts = [chunk for chunk in html.split("<script")[1:]]
+    scripts = html.split("<script")[1:]
     assert scripts and all(f'nonce="{nonce}"' in chunk.split(">")[0] for chunk in scripts)
     assert response["X-Frame-Options"] == "DENY"
 
@@ -85,6 +96,8 @@ def test_healthz_503_when_the_database_does_not_answer(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL="postgres://postgres@127.0.0.1:1/absent",
                BASCULE_VAR_DIR=str(tmp_path))  # fmt: skip
-    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.startswith("503 "), result.stdout + result.stderr
     assert '"status": "error"' in result.stdout

@@ -14,7 +14,11 @@ from bascule.core.exports import write_csv, write_ods, write_xlsx
 from bascule.core.spreadsheets import SpreadsheetError, read_table
 
 HEADERS = ["Code", "Nom", "Date"]
-ROWS = [["A-1", "Élodie « Ŀ » d'Armor", date(2025, 9, 1)], ["B/2", "ligne 1\nligne 2", None], ["=1+1", "formule", None]]
+ROWS = [
+    ["A-1", "Élodie « Ŀ » d'Armor", date(2025, 9, 1)],
+    ["B/2", "ligne 1\nligne 2", None],
+    ["=1+1", "formule", None],
+]
 
 
 @pytest.mark.parametrize("writer", [write_csv, write_xlsx, write_ods], ids=["csv", "xlsx", "ods"])
@@ -29,7 +33,7 @@ def test_round_trip_every_format(writer):
 def test_formulas_are_written_as_text_and_flagged_on_read():
     csv_bytes = write_csv(HEADERS, ROWS)
     assert b"'=1+1" in csv_bytes  # neutralised for spreadsheet programs
-    raw = "Code;Nom\n=HYPERLINK(\"http://x\");a\n".encode()
+    raw = b'Code;Nom\n=HYPERLINK("http://x");a\n'
     table = read_table(raw, "x.csv")
     assert table.rows[0].formulas == {0: '=HYPERLINK("http://x")'}
 
@@ -85,7 +89,7 @@ def test_zip_bomb_disguised_as_xlsx_is_refused_before_parsing():
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\x00" * (50 * 1024 * 1024))
-    with pytest.raises(SpreadsheetError, match="bombe zip|sécurité"):
+    with pytest.raises(SpreadsheetError, match=r"bombe zip|sécurité"):
         read_table(buffer.getvalue(), "bombe.xlsx")
 
 
@@ -119,7 +123,17 @@ def test_any_bytes_give_a_table_or_a_french_error(data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), max_size=20), min_size=2, max_size=2), min_size=1, max_size=20))
+@given(
+    st.lists(
+        st.lists(
+            st.text(alphabet=st.characters(blacklist_categories=["Cs", "Cc"]), max_size=20),
+            min_size=2,
+            max_size=2,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
 def test_csv_round_trip_preserves_text(rows):
     rows = [[cell.strip() for cell in row] for row in rows]
     rows = [row for row in rows if any(row)]
@@ -127,7 +141,10 @@ def test_csv_round_trip_preserves_text(rows):
         return
     table = read_table(write_csv(["A", "B"], rows))
     read_back = [r.cells for r in table.rows]
-    expected = [[("'" + c if c.startswith(("=", "+", "-", "@")) and not _number(c) else c) for c in row] for row in rows]
+    expected = [
+        [("'" + c if c.startswith(("=", "+", "-", "@")) and not _number(c) else c) for c in row]
+        for row in rows
+    ]
     assert read_back == expected
 
 

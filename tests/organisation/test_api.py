@@ -14,7 +14,9 @@ def api():
 
 
 def _token(api, username):
-    response = api.post("/api/v1/auth/token/", {"username": username, "password": "motdepasse-solide-42"}, format="json")
+    response = api.post(
+        "/api/v1/auth/token/", {"username": username, "password": "motdepasse-solide-42"}, format="json"
+    )
     assert response.status_code == 200
     return response.json()["token"]
 
@@ -83,19 +85,34 @@ def test_create_and_update_with_optimistic_locking(world, api):
 
 def test_writes_outside_the_perimeter_are_refused(world, api):
     api.force_authenticate(world.lead_bzh)
-    response = api.post("/api/v1/structures/", {"code": "X", "name": "X", "kind": "service", "parent": str(world.calvados.pk)}, format="json")
+    response = api.post(
+        "/api/v1/structures/",
+        {"code": "X", "name": "X", "kind": "service", "parent": str(world.calvados.pk)},
+        format="json",
+    )
     assert response.status_code == 400  # the parent is not even visible
     api.force_authenticate(world.reader_bzh)
-    response = api.post("/api/v1/structures/", {"code": "Y", "name": "Y", "kind": "service", "parent": str(world.ddtm29.pk)}, format="json")
+    response = api.post(
+        "/api/v1/structures/",
+        {"code": "Y", "name": "Y", "kind": "service", "parent": str(world.ddtm29.pk)},
+        format="json",
+    )
     assert response.status_code == 403
-    assert api.patch(f"/api/v1/structures/{world.ddtm29.pk}/", {"name": "Z", "version": 1}, format="json").status_code == 403
+    assert (
+        api.patch(
+            f"/api/v1/structures/{world.ddtm29.pk}/", {"name": "Z", "version": 1}, format="json"
+        ).status_code
+        == 403
+    )
     assert not Structure.objects.filter(code__in=["X", "Y"]).exists()
 
 
 def test_session_auth_enforces_csrf(world):
     client = APIClient(enforce_csrf_checks=True)
     client.force_login(world.national)
-    response = client.post("/api/v1/structures/", {"code": "Z", "name": "Z", "kind": "service"}, format="json")
+    response = client.post(
+        "/api/v1/structures/", {"code": "Z", "name": "Z", "kind": "service"}, format="json"
+    )
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]
 
 

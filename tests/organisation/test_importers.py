@@ -18,9 +18,25 @@ from tests.conftest import run_worker
 
 STRUCTURES = [
     ["Code", "Nom", "Type", "Rattachement", "Région", "Département", "Début de validité"],
-    ["SGCD-29", "Secrétariat général commun du Finistère", "Secrétariat général commun départemental", "D29", "53", "29", "01/01/2025"],
+    [
+        "SGCD-29",
+        "Secrétariat général commun du Finistère",
+        "Secrétariat général commun départemental",
+        "D29",
+        "53",
+        "29",
+        "01/01/2025",
+    ],
     ["SGCD-29/RH", "Pôle RH du SGCD", "service", "SGCD-29", "Bretagne", "29", ""],
-    ["DDPP-29", "Direction départementale de la protection des populations", "DDI", "D29", "53", "29", "2025-01-01"],
+    [
+        "DDPP-29",
+        "Direction départementale de la protection des populations",
+        "DDI",
+        "D29",
+        "53",
+        "29",
+        "2025-01-01",
+    ],
 ]
 
 
@@ -53,14 +69,19 @@ def test_preview_then_apply_then_reimport_changes_nothing(world, fmt):
 
 def test_children_before_parents_in_the_file(world):
     rows = [STRUCTURES[0], STRUCTURES[2], STRUCTURES[1]]
-    report = _importer("organisation.structures", world.lead_bzh).apply(_table(_importer("organisation.structures", world.lead_bzh), rows))
+    report = _importer("organisation.structures", world.lead_bzh).apply(
+        _table(_importer("organisation.structures", world.lead_bzh), rows)
+    )
     assert report.counts()["create"] == 2
     assert Structure.objects.get(code="SGCD-29/RH").parent.code == "SGCD-29"
 
 
 def test_update_reports_changes_and_moves_subtrees(world):
     importer = _importer("organisation.structures", world.national)
-    rows = [STRUCTURES[0], ["DDTM-29", "DDTM du Finistère (Quimper)", "Direction départementale", "R53", "53", "29", ""]]
+    rows = [
+        STRUCTURES[0],
+        ["DDTM-29", "DDTM du Finistère (Quimper)", "Direction départementale", "R53", "53", "29", ""],
+    ]
     preview = importer.preview(_table(importer, rows))
     assert preview.rows[0].outcome == "update"
     assert ("Nom", "DDTM du Finistère", "DDTM du Finistère (Quimper)") in preview.rows[0].changes
@@ -94,27 +115,68 @@ def test_rejected_rows_name_row_column_value(world):
 
 def test_formulas_in_a_csv_are_rejected(world):
     importer = _importer("organisation.structures", world.lead_bzh)
-    report = importer.preview(importer.read("Code;Nom;Type;Rattachement\nX6;=1+1;service;D29\n".encode()))
-    assert "Ligne 2, colonne « Nom », valeur « =1+1 » : les formules ne sont pas acceptées" in report.rows[0].messages[0]
+    report = importer.preview(importer.read(b"Code;Nom;Type;Rattachement\nX6;=1+1;service;D29\n"))
+    assert (
+        "Ligne 2, colonne « Nom », valeur « =1+1 » : les formules ne sont pas acceptées"
+        in report.rows[0].messages[0]
+    )
 
 
 def test_cycles_are_rejected(world):
     rows = [STRUCTURES[0], ["D29", "Finistère", "Département", "DDTM-29", "53", "29", ""]]
-    report = _importer("organisation.structures", world.national).preview(_table(_importer("organisation.structures", world.national), rows))
+    report = _importer("organisation.structures", world.national).preview(
+        _table(_importer("organisation.structures", world.national), rows)
+    )
     assert report.rows[0].outcome == "reject"
     assert "boucle" in report.rows[0].messages[0]
 
 
 def test_missing_columns_are_named(world):
     importer = _importer("organisation.structures", world.national)
-    with pytest.raises(Exception, match="Colonnes obligatoires absentes.*« Type »"):
+    with pytest.raises(Exception, match=r"Colonnes obligatoires absentes.*« Type »"):
         importer.preview(importer.read(b"Code;Nom;Couleur\nA;B;C\n"))
 
 
 PEOPLE = [
-    ["Courriel", "Prénom", "Nom", "Structure", "Ministère d'origine", "Catégorie", "ETP", "Rôle", "Structure d'affectation", "Début", "Fin"],
-    ["Anne.Kerjean@test.gouv.fr", "Anne", "Kerjean", "DDTM-29", "MI", "A", "0,8", "Formateur", "D29", "01/09/2025", ""],
-    ["anne.kerjean@test.gouv.fr", "Anne", "Kerjean", "DDTM-29", "MI", "A", "0,8", "Référent métier", "", "01/09/2025", ""],
+    [
+        "Courriel",
+        "Prénom",
+        "Nom",
+        "Structure",
+        "Ministère d'origine",
+        "Catégorie",
+        "ETP",
+        "Rôle",
+        "Structure d'affectation",
+        "Début",
+        "Fin",
+    ],
+    [
+        "Anne.Kerjean@test.gouv.fr",
+        "Anne",
+        "Kerjean",
+        "DDTM-29",
+        "MI",
+        "A",
+        "0,8",
+        "Formateur",
+        "D29",
+        "01/09/2025",
+        "",
+    ],
+    [
+        "anne.kerjean@test.gouv.fr",
+        "Anne",
+        "Kerjean",
+        "DDTM-29",
+        "MI",
+        "A",
+        "0,8",
+        "Référent métier",
+        "",
+        "01/09/2025",
+        "",
+    ],
     ["loic.riou@test.gouv.fr", "Loïc", "Riou", "DDTM-29", "", "B", "", "", "", "", ""],
 ]
 
@@ -126,7 +188,10 @@ def test_people_with_assignments_and_idempotent_reimport(world):
     importer.apply(_table(importer, PEOPLE))
     anne = Person.objects.get(email="anne.kerjean@test.gouv.fr")
     assert str(anne.fte) == "0.80"
-    assert set(anne.assignments.values_list("role", "structure__code")) == {("trainer", "D29"), ("business_referent", "DDTM-29")}
+    assert set(anne.assignments.values_list("role", "structure__code")) == {
+        ("trainer", "D29"),
+        ("business_referent", "DDTM-29"),
+    }
     assert importer.preview(_table(importer, PEOPLE)).counts()["unchanged"] == 3
     ended = [row[:] for row in PEOPLE]
     ended[1][10] = "31/12/2025"
@@ -139,11 +204,15 @@ def test_people_outside_the_perimeter_are_rejected(world):
     rows = [PEOPLE[0], ["agent.nor@test.gouv.fr", "X", "Y", "DDTM-29", "", "", "", "", "", "", ""],
             ["new@test.gouv.fr", "X", "Y", "DDTM-14", "", "", "", "", "", "", ""],
             ["bad-mail", "X", "Y", "DDTM-29", "", "Z", "2", "Chef", "", "", ""]]  # fmt: skip
-    report = _importer("organisation.people", world.lead_bzh).preview(_table(_importer("organisation.people", world.lead_bzh), rows))
+    report = _importer("organisation.people", world.lead_bzh).preview(
+        _table(_importer("organisation.people", world.lead_bzh), rows)
+    )
     assert [row.outcome for row in report.rows] == ["reject", "reject", "reject"]
     assert "hors de votre périmètre" in report.rows[0].messages[0]
     bad = " ".join(report.rows[2].messages)
-    assert "courriel invalide" in bad and "« Catégorie », valeur « Z »" in bad and "« ETP », valeur « 2 »" in bad
+    assert (
+        "courriel invalide" in bad and "« Catégorie », valeur « Z »" in bad and "« ETP », valeur « 2 »" in bad
+    )
 
 
 def test_readers_cannot_import_anything(world):

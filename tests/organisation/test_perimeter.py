@@ -55,13 +55,17 @@ def test_structure_abilities(world, user_name, structure_name, view, change):
 )
 def test_people_lists_only_contain_the_perimeter(world, user_name, visible_emails):
     user = getattr(world, user_name)
-    emails = set(Person.objects.visible_to(user).filter(email__startswith="agent.").values_list("email", flat=True))
+    emails = set(
+        Person.objects.visible_to(user).filter(email__startswith="agent.").values_list("email", flat=True)
+    )
     assert emails == visible_emails
 
 
 def test_assignments_visible_through_structure_or_person(world):
     # A Normandy person assigned in Bretagne is seen by Bretagne through the assignment's structure.
-    cross = Assignment.objects.create(person=world.person_nor, role=Role.TRAINER, structure=world.ddtm29, start_date=date(2024, 1, 1))
+    cross = Assignment.objects.create(
+        person=world.person_nor, role=Role.TRAINER, structure=world.ddtm29, start_date=date(2024, 1, 1)
+    )
     visible = set(Assignment.objects.visible_to(world.lead_bzh).values_list("pk", flat=True))
     assert cross.pk in visible
     assert world.assignment_bzh.pk in visible

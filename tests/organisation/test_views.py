@@ -12,7 +12,9 @@ from tests.factories import PersonFactory, make_structure
 
 def _grow(world, n):
     for i in range(n):
-        s = make_structure(f"SVC-{i}", parent=world.finistere, kind=StructureKind.SERVICE, region="53", department="29")
+        s = make_structure(
+            f"SVC-{i}", parent=world.finistere, kind=StructureKind.SERVICE, region="53", department="29"
+        )
         PersonFactory(structure=s)
 
 
@@ -48,7 +50,9 @@ def test_list_filters_sort_and_only_show_the_perimeter(world, client):
     client.force_login(world.lead_bzh)
     html = client.get(reverse("organisation:structure_list"), {"q": "DDTM"}).content.decode()
     assert "DDTM-29" in html and "DDTM-14" not in html
-    html = client.get(reverse("organisation:structure_list"), {"kind": "department", "tri": "-code"}).content.decode()
+    html = client.get(
+        reverse("organisation:structure_list"), {"kind": "department", "tri": "-code"}
+    ).content.decode()
     assert "D29" in html and "DDTM-29" not in html
 
 
@@ -64,14 +68,18 @@ def test_exports_respect_filters_and_perimeter(world, client, fmt):
     people = read_table(client.get(reverse("organisation:person_list"), {"export": fmt}).content, f"p.{fmt}")
     emails = {row.cells[0] for row in people.rows}
     expected = set(Person.objects.visible_to(world.lead_bzh).values_list("email", flat=True))
-    assert emails == expected and "agent.bzh@test.gouv.fr" in emails and "agent.nor@test.gouv.fr" not in emails
+    assert (
+        emails == expected and "agent.bzh@test.gouv.fr" in emails and "agent.nor@test.gouv.fr" not in emails
+    )
 
 
 def test_htmx_requests_get_the_partial(world, client):
     client.force_login(world.lead_bzh)
     response = client.get(reverse("organisation:structure_list"), HTTP_HX_REQUEST="true")
     assert b"<html" not in response.content and b"DDTM-29" in response.content
-    children = client.get(reverse("organisation:structure_children", args=[world.bretagne.pk]), HTTP_HX_REQUEST="true")
+    children = client.get(
+        reverse("organisation:structure_children", args=[world.bretagne.pk]), HTTP_HX_REQUEST="true"
+    )
     assert b"D29" in children.content
 
 
@@ -118,7 +126,9 @@ def test_service_refuses_cycles_even_without_the_form(world):
     from bascule.organisation.services import structure_update
 
     with pytest.raises(ValidationError, match="sous-structures"):
-        structure_update(by=world.national, structure=world.bretagne, version=world.bretagne.version, parent=world.ddtm29)
+        structure_update(
+            by=world.national, structure=world.bretagne, version=world.bretagne.version, parent=world.ddtm29
+        )
 
 
 def test_create_structure_and_person_and_assignment(world, client):
@@ -137,7 +147,10 @@ def test_create_structure_and_person_and_assignment(world, client):
                            {"role": "centre_head", "structure": centre.pk, "start_date": "2025-09-01"})  # fmt: skip
     assert response.status_code == 302 and person.assignments.get().role == "centre_head"
     # Outside the perimeter: not even offered.
-    response = client.post(reverse("organisation:structure_create"), {"code": "X", "name": "X", "kind": "service", "parent": world.calvados.pk})
+    response = client.post(
+        reverse("organisation:structure_create"),
+        {"code": "X", "name": "X", "kind": "service", "parent": world.calvados.pk},
+    )
     assert response.status_code == 200 and not Structure.objects.filter(code="X").exists()
 
 
@@ -148,9 +161,13 @@ def test_import_from_the_ui_shows_a_preview(world, client, django_capture_on_com
     from tests.conftest import run_worker
 
     client.force_login(world.lead_bzh)
-    upload = SimpleUploadedFile("s.csv", "Code;Nom;Type;Rattachement\nSGCD-29;SGC-D;sgcd;D29\n".encode("cp1252"))
+    upload = SimpleUploadedFile(
+        "s.csv", "Code;Nom;Type;Rattachement\nSGCD-29;SGC-D;sgcd;D29\n".encode("cp1252")
+    )
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("organisation:import"), {"importer": "organisation.structures", "file": upload})
+        response = client.post(
+            reverse("organisation:import"), {"importer": "organisation.structures", "file": upload}
+        )
     assert response.status_code == 302
     run_worker()
     page = client.get(response["Location"]).content.decode()
