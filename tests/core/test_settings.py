@@ -17,7 +17,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BASCULE_ENV"}
+        # the browser tests of the same worker process set DJANGO_ALLOW_ASYNC_UNSAFE; a deployment never has it
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BASCULE_ENV", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
