@@ -11,6 +11,7 @@ from bascule.core.forms import DateInput, version_field
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+from bascule.organisation.services import ASSIGNMENT_FIELDS, PERSON_FIELDS, STRUCTURE_FIELDS
 
 REGION_CHOICES = [("", "—"), *sorted(REGIONS.items(), key=lambda item: item[1])]
 DEPARTMENT_CHOICES = [("", "—"), *((code, f"{code} — {name}") for code, (name, _) in DEPARTMENTS.items())]
@@ -28,7 +29,7 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Structure
-        fields = ["code", "name", "kind", "parent", "region", "department", "valid_from", "valid_to"]
+        fields = list(STRUCTURE_FIELDS)
         field_classes = {"parent": StructureChoiceField}
         widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
 
@@ -54,16 +55,7 @@ class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Person
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "structure",
-            "ministry_of_origin",
-            "category",
-            "fte",
-        ]
+        fields = list(PERSON_FIELDS)
         field_classes = {"structure": StructureChoiceField}
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
@@ -86,7 +78,7 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Assignment
-        fields = ["role", "structure", "start_date", "end_date"]
+        fields = list(ASSIGNMENT_FIELDS)
         field_classes = {"structure": StructureChoiceField}
         widgets = {"start_date": DateInput(), "end_date": DateInput()}
         help_texts = {
