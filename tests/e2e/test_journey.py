@@ -49,7 +49,10 @@ def test_bretagne_lead_browses_edits_and_sees_history(live_server, page, artifac
 
     # A person of the structure, with assignments.
     page.get_by_role("tab", name=re.compile("Personnes")).click()
-    page.locator("#panneau-personnes a").first.click()
+    person_link = page.locator("#panneau-personnes a").first
+    expect(person_link).to_be_visible()  # the DSFR script has switched the tab
+    person_link.click()
+    expect(page).to_have_url(re.compile(r"/organisation/personnes/[0-9a-f-]+/$"))
     expect(page.get_by_role("heading", name="Affectations")).to_be_visible()
     _check_accessibility(page, checked)
     page.go_back()
