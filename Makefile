@@ -1,6 +1,6 @@
 # Bascule — two commands: `make demo` (run it) and `make test` (prove it). See README.md.
 SHELL := /bin/bash
-PYTHON ?= python3.11
+PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
@@ -14,7 +14,7 @@ help:
 	@echo "make quality  ruff, mypy, djlint, makemigrations --check"
 
 $(BIN)/python:
-	@command -v $(PYTHON) >/dev/null || PYTHON=python3; $${PYTHON:-$(PYTHON)} -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip

@@ -38,6 +38,11 @@ class Perimeter:
     roles: frozenset[str] = field(default_factory=frozenset)
 
     @property
+    def can_write_somewhere(self) -> bool:
+        """Whether the user may create things at all (some editor role, or national steering)."""
+        return self.global_write or bool(self.write_paths)
+
+    @property
     def is_empty(self) -> bool:
         return not (self.global_read or self.read_paths)
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from bascule.core.perimeter import perimeter_for
 from bascule.core.roles import Role
 from bascule.organisation.geography import REGIONS
+from bascule.organisation.importers import PersonImporter, StructureImporter
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
 
 STRUCTURE_SORTS = {
@@ -34,30 +35,9 @@ PERSON_SORTS = {
     "structure": ("structure__code",),
 }
 
-STRUCTURE_COLUMNS = [
-    "Code",
-    "Nom",
-    "Type",
-    "Rattachement",
-    "Région",
-    "Département",
-    "Début de validité",
-    "Fin de validité",
-]
-PERSON_COLUMNS = [
-    "Courriel",
-    "Prénom",
-    "Nom",
-    "Structure",
-    "Ministère d'origine",
-    "Catégorie",
-    "ETP",
-    "Téléphone",
-    "Rôle",
-    "Structure d'affectation",
-    "Début",
-    "Fin",
-]
+# Exports use the importers' columns, so that an export re-imports without loss.
+STRUCTURE_COLUMNS = [column.label for column in StructureImporter.columns]
+PERSON_COLUMNS = [column.label for column in PersonImporter.columns]
 
 
 @dataclass(frozen=True)
@@ -202,11 +182,7 @@ def home_summary(*, user: Any) -> dict[str, Any]:
     """Counts of what the user sees and where they stand (constant queries)."""
     perimeter = perimeter_for(user)
     structures = Structure.objects.visible_to(user).active()
-    by_region = (
-        structures.exclude(region="").values("region").annotate(total=Count("id")).order_by("region")
-        if perimeter.global_read or len(perimeter.read_paths) > 0
-        else []
-    )
+    by_region = structures.exclude(region="").values("region").annotate(total=Count("id")).order_by("region")
     return {
         "perimeter": perimeter,
         "structure_count": structures.count(),

@@ -106,7 +106,7 @@ def structure_create(request: HttpRequest) -> HttpResponse:
         parent = get_visible_or_404(Structure.objects, request.user, pk=parent_id)
         require_ability(parent, request.user, "add_child")
         initial = {"parent": parent, "region": parent.region, "department": parent.department}
-    elif not perimeter_for(request.user).write_paths and not perimeter_for(request.user).global_write:
+    elif not perimeter_for(request.user).can_write_somewhere:
         raise Http404
     form = StructureForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -185,7 +185,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
         structure = get_visible_or_404(Structure.objects, request.user, pk=structure_id)
         require_ability(structure, request.user, "add_person")
         initial["structure"] = structure
-    elif not perimeter_for(request.user).write_paths and not perimeter_for(request.user).global_write:
+    elif not perimeter_for(request.user).can_write_somewhere:
         raise Http404
     form = PersonForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -252,8 +252,7 @@ def assignment_edit(request: HttpRequest, assignment_id: str) -> HttpResponse:
 # --- imports --------------------------------------------------------------------------------------
 def import_start(request: HttpRequest) -> HttpResponse:
     """Upload a file: its preview runs in the background and the user follows it on the run's page."""
-    perimeter = perimeter_for(request.user)
-    if not (perimeter.global_write or perimeter.write_paths):
+    if not perimeter_for(request.user).can_write_somewhere:
         return render(request, "organisation/import.html", {"form": None, "importers": IMPORTERS}, status=403)
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():

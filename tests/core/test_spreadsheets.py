@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bascule.core.exports import write_csv, write_ods, write_xlsx
+from bascule.core.exports import _is_number, write_csv, write_ods, write_xlsx
 from bascule.core.spreadsheets import SpreadsheetError, read_table
 
 HEADERS = ["Code", "Nom", "Date"]
@@ -142,17 +142,7 @@ def test_csv_round_trip_preserves_text(rows):
     table = read_table(write_csv(["A", "B"], rows))
     read_back = [r.cells for r in table.rows]
     expected = [
-        [("'" + c if c.startswith(("=", "+", "-", "@")) and not _number(c) else c) for c in row]
+        [("'" + c if c.startswith(("=", "+", "-", "@")) and not _is_number(c) else c) for c in row]
         for row in rows
     ]
     assert read_back == expected
-
-
-def _number(text: str) -> bool:
-    from decimal import Decimal, InvalidOperation
-
-    try:
-        Decimal(text)
-    except InvalidOperation:
-        return False
-    return True
