@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "bascule.core",
     "bascule.accounts",
     "bascule.organisation",
+    "bascule.programmes",
 ]
 
 MIDDLEWARE = [

@@ -147,6 +147,11 @@ class Importer:
     def __init__(self, *, user: Any) -> None:
         self.user = user
 
+    @classmethod
+    def from_params(cls, *, user: Any, params: dict[str, Any]) -> Importer:
+        """Build the importer for a background run from the run's parameters (JSON)."""
+        return cls(user=user)
+
     # --- reading -------------------------------------------------------------------------------
     def is_header(self, cells: list[str]) -> bool:
         return all(any(column.matches(cell) for cell in cells) for column in self.columns if column.required)

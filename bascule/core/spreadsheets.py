@@ -53,6 +53,7 @@ class Table:
     headers: list[str]
     rows: list[Row]
     format: str
+    preamble: list[str] = field(default_factory=list)  # non-empty title rows above the header, joined cells
 
 
 def normalise_label(text: str) -> str:
@@ -222,6 +223,7 @@ def read_table(
     header_row = 0
     headers: list[str] = []
     rows: list[Row] = []
+    preamble: list[str] = []
     for number, (cells, formulas) in enumerate(raw_rows, start=1):
         if not any(cells):
             continue
@@ -232,6 +234,8 @@ def read_table(
                     headers.pop()
             elif number > 50:
                 break
+            else:
+                preamble.append(" ".join(cell for cell in cells if cell))
             continue
         if len(rows) >= limit:
             raise SpreadsheetError(
@@ -248,4 +252,4 @@ def read_table(
         )
     if not rows:
         raise SpreadsheetError("Le fichier ne contient aucune ligne de données sous l'en-tête.")
-    return Table(header_row=header_row, headers=headers, rows=rows, format=fmt)
+    return Table(header_row=header_row, headers=headers, rows=rows, format=fmt, preamble=preamble)

@@ -38,7 +38,7 @@ def run_import(run: TaskRun, progress: Progress) -> dict[str, Any]:
     importer_cls = IMPORTERS.get(run.params.get("importer", ""))
     if importer_cls is None:
         raise TaskRunError("Type d'import inconnu.")
-    importer = importer_cls(user=run.owner)
+    importer = importer_cls.from_params(user=run.owner, params=run.params)
     progress(5, "Lecture du fichier")
     with run.input_file.open("rb") as handle:
         data = handle.read()

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class ProgrammesConfig(AppConfig):
+    name = "bascule.programmes"
+    label = "programmes"
+    verbose_name = "Pilotage des programmes"
+
+    def ready(self) -> None:
+        from bascule.programmes import importers  # noqa: F401 - registers the action plan importer

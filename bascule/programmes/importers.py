@@ -1,0 +1,223 @@
+"""Import the action plans people already keep in spreadsheets (XLSX, ODS, CSV).
+
+Title rows above the header, varying header names, merged pain-point cells (filled down), the pain point in its
+own column or written "3. Titre", multi-line cells and empty deadlines are all read. Actions are matched by code
+within the programme: a re-import updates what changed and adds a progress note when the progress text changed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from bascule.core.deadlines import parse_deadline
+from bascule.core.imports import (
+    CREATE,
+    UNCHANGED,
+    UPDATE,
+    Column,
+    Importer,
+    Planned,
+    RowReader,
+    RowResult,
+    register_importer,
+    reject,
+)
+from bascule.core.perimeter import perimeter_for
+from bascule.core.spreadsheets import SpreadsheetError, Table
+from bascule.organisation.importers import _apply_with_messages
+from bascule.programmes import services
+from bascule.programmes.leads import StructureIndex
+from bascule.programmes.models import Action, PainPoint, Programme
+
+_PAIN = re.compile(r"^\s*(\d{1,3})\s*[.)\-–:]\s*(.+)$", re.DOTALL)
+_CODE = re.compile(r"^\s*(\d{1,3})\s*[-.]\s*(\d{1,3})\s*$")
+_REVIEW_DATE = re.compile(
+    r"\b(?:revue|réunion|copil|comité|point|mise à jour|version)\b[^\n]{0,20}?\b(?:du|le|au)\s+(.{6,30})",
+    re.IGNORECASE,
+)
+
+ACTION_COLUMNS = (
+    Column("code", "N°", ("n", "numero", "numéro", "num", "code", "n action", "référence"), required=True),
+    Column("pain_point", "Irritants", ("irritant", "problème", "problèmes", "difficultés", "points de difficulté")),
+    Column("title", "Actions", ("action", "intitulé", "actions à mener", "mesures"), required=True),
+    Column("lead", "Pilote", ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage")),
+    Column("deliverable", "Livrables et échéances", ("livrables", "livrable", "échéance", "échéances",
+                                                    "livrables échéances", "livrable et échéance", "calendrier")),
+    Column("progress", "État d'avancement", ("etat d avancement", "avancement", "état", "suivi", "commentaires")),
+)  # fmt: skip
+
+
+def reference_date_from_titles(preamble: list[str]) -> date | None:
+    """The review date written above the header ("… revue du 1er décembre 2011"), if any."""
+    for line in preamble:
+        match = _REVIEW_DATE.search(line)
+        if match:
+            deadline = parse_deadline(match.group(1))
+            if deadline.understood and deadline.precision == "day":
+                return deadline.start
+    return None
+
+
+@dataclass
+class _ActionPlan:
+    code: str
+    pain: tuple[int, str] | None
+    fields: dict[str, Any]
+    progress: str
+
+
+@register_importer
+class ActionPlanImporter(Importer):
+    name = "programmes.actions"
+    slug = "actions"
+    label = "Plan d'actions"
+    columns = ACTION_COLUMNS
+
+    def __init__(self, *, user: Any, programme: Programme, reference_date: date | None = None) -> None:
+        super().__init__(user=user)
+        self.programme = programme
+        self.reference_date = reference_date
+
+    @classmethod
+    def from_params(cls, *, user: Any, params: dict[str, Any]) -> ActionPlanImporter:
+        reference = params.get("reference_date")
+        programme = Programme.objects.get(pk=params["programme"])
+        return cls(
+            user=user,
+            programme=programme,
+            reference_date=date.fromisoformat(reference) if reference else None,
+        )
+
+    def read(self, data: bytes, filename: str = "") -> Table:
+        table = super().read(data, filename)
+        if self.reference_date is None:
+            self.reference_date = reference_date_from_titles(table.preamble)
+        return table
+
+    def plan(self, readers: list[RowReader]) -> list[Planned]:
+        if not perimeter_for(self.user).can_write(self.programme.owner.path):
+            raise SpreadsheetError(f"Vous ne pouvez pas modifier le programme « {self.programme.code} ».")
+        existing = {
+            a.code: a for a in Action.objects.filter(programme=self.programme).select_related("pain_point")
+        }
+        pains = {p.number: p for p in PainPoint.objects.filter(programme=self.programme)}
+        results: list[Planned] = []
+        seen: dict[str, int] = {}
+        current_pain: tuple[int, str] | None = None
+        for reader in readers:
+            code = reader["code"].strip()
+            title = reader["title"].strip()
+            pain_text = reader["pain_point"].strip()
+            if pain_text:
+                match = _PAIN.match(pain_text)
+                if match:
+                    current_pain = (int(match.group(1)), " ".join(match.group(2).split()))
+                else:
+                    number = int(m.group(1)) if (m := _CODE.match(code)) else (max(pains, default=0) + 1)
+                    current_pain = (number, " ".join(pain_text.split()))
+            elif current_pain is None and (m := _CODE.match(code)) and int(m.group(1)) in pains:
+                known = pains[int(m.group(1))]
+                current_pain = (known.number, known.title)
+            if not code:
+                reader.error("code", "le numéro de l'action est obligatoire (par exemple 3-2).")
+            elif code in seen:
+                reader.error("code", f"ce numéro figure déjà ligne {seen[code]}.")
+            if not title:
+                reader.error("title", "l'intitulé de l'action est obligatoire.")
+            if len(code) > 30:
+                reader.error("code", "le numéro dépasse 30 caractères.")
+            if reader.errors:
+                results.append(reject(reader, code))
+                continue
+            seen[code] = reader.number
+            fields = {
+                "title": title,
+                "lead": reader["lead"].strip(),
+                "deliverable": reader["deliverable"].strip(),
+            }
+            plan = _ActionPlan(
+                code=code, pain=current_pain, fields=fields, progress=reader["progress"].strip()
+            )
+            current = existing.get(code)
+            if current is None:
+                changes = [("Action", "", title[:80])]
+                deadline = parse_deadline(fields["deliverable"], reference=self.reference_date)
+                if fields["deliverable"] and not deadline.understood:
+                    changes.append(("Échéance", "", "non comprise : gardée telle qu'écrite"))
+                results.append(Planned(RowResult(reader.number, code, CREATE, changes), plan))
+                continue
+            changes = [(label, getattr(current, key), value) for key, label, value in (
+                ("title", "Actions", fields["title"]), ("lead", "Pilote", fields["lead"]),
+                ("deliverable", "Livrables et échéances", fields["deliverable"])) if getattr(current, key) != value]  # fmt: skip
+            current_pain_key = (
+                (current.pain_point.number, current.pain_point.title) if current.pain_point else None
+            )
+            if current_pain_key != plan.pain:
+                changes.append(("Irritants", _pain_label(current_pain_key), _pain_label(plan.pain)))
+            if current.progress != plan.progress:
+                changes.append(("État d'avancement", current.progress, plan.progress))
+            outcome = UPDATE if changes else UNCHANGED
+            results.append(
+                Planned(
+                    RowResult(reader.number, code, outcome, [(a, str(b), str(c)) for a, b, c in changes]),
+                    plan,
+                )
+            )
+        return results
+
+    def write(self, planned: Planned) -> None:
+        plan: _ActionPlan = planned.payload
+        if not hasattr(self, "_index"):
+            self._index = StructureIndex()
+
+        def run() -> None:
+            pain = None
+            if plan.pain:
+                pain, _ = PainPoint.objects.get_or_create(programme=self.programme, number=plan.pain[0],
+                                                          defaults={"title": plan.pain[1][:255]})  # fmt: skip
+                if pain.title != plan.pain[1][:255]:
+                    pain.title = plan.pain[1][:255]
+                    pain.save()
+            status = services.status_from_text(plan.progress)
+            if planned.result.outcome == CREATE:
+                services.action_create(by=self.user, programme=self.programme, code=plan.code, pain_point=pain,
+                                       reference_date=self.reference_date, progress=plan.progress, status=status,
+                                       index=self._index, reason="Import du plan d'actions", **plan.fields)  # fmt: skip
+                return
+            action = Action.objects.get(programme=self.programme, code=plan.code)
+            action = services.action_update(by=self.user, action=action, version=action.version, pain_point=pain,
+                                            reference_date=self.reference_date or action.reference_date,
+                                            index=self._index, reason="Import du plan d'actions", **plan.fields)  # fmt: skip
+            if action.progress != plan.progress:
+                services.progress_add(
+                    by=self.user, action=action, status=status, text=plan.progress, on=self.reference_date
+                )
+
+        try:
+            _apply_with_messages(planned, run)
+        except PermissionDenied as exc:  # pragma: no cover - plan() already refused
+            raise SpreadsheetError(str(exc)) from exc
+
+
+def _pain_label(pain: tuple[int, str] | None) -> str:
+    return f"{pain[0]}. {pain[1]}" if pain else ""
+
+
+def code_key(code: str) -> tuple[Any, ...]:
+    """Natural order of action codes: 2-1 before 10-1."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code))
+
+
+def export_rows(actions: Any) -> list[list[Any]]:
+    """Rows in the import's column shape: the export re-imports identically."""
+    rows = [
+        [a.code, f"{a.pain_point.number}. {a.pain_point.title}" if a.pain_point else "", a.title, a.lead,
+         a.deliverable, a.progress]
+        for a in actions.select_related("pain_point")
+    ]  # fmt: skip
+    return sorted(rows, key=lambda row: code_key(row[0]))

@@ -1,0 +1,66 @@
+"""Read "who leads" as people write it: a lead structure (or co-leads) and partners, e.g.
+`DMAT/SDAT, en lien avec les SGAR et les SG de préfectures`, `SHFD, avec la DNUM et la DMAT`,
+`DRH/SDRF et DMAT/SDAT/BCAM`. Structures of the referential are recognised by code (slashes included) or by name;
+what is not recognised is kept as text, never dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from bascule.core.spreadsheets import normalise_label
+from bascule.organisation.models import Structure
+
+_PARTNERS = re.compile(
+    r"\b(?:en lien avec|en liaison avec|en association avec|en appui de|avec l'appui d[eu]|avec l'aide d[eu]|"
+    r"sous la supervision d[eu]|appuy[ée]e? par|avec)\b",
+    re.IGNORECASE,
+)
+_SPLIT = re.compile(r"\s*(?:,|;|\(|\)|\bet\b|\bainsi que\b|\s\+\s)\s*", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:les|le|la|l'|l’|des|du|de la|de l'|de l’|d'|d’)\s*", re.IGNORECASE)
+
+
+@dataclass
+class Lead:
+    text: str
+    leads: list[Structure] = field(default_factory=list)
+    partners: list[Structure] = field(default_factory=list)
+    unrecognised: list[str] = field(default_factory=list)
+
+
+class StructureIndex:
+    """Structures by normalised code and by normalised name (one query, built once per import)."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Structure] = {}
+        names: dict[str, list[Structure]] = {}
+        for structure in Structure.objects.only("id", "code", "name", "path"):
+            self.by_key[normalise_label(structure.code)] = structure
+            names.setdefault(normalise_label(structure.name), []).append(structure)
+        for name, found in names.items():
+            if len(found) == 1:  # an ambiguous name is not a recognition
+                self.by_key.setdefault(name, found[0])
+
+    def find(self, token: str) -> Structure | None:
+        return self.by_key.get(normalise_label(token))
+
+
+def parse_lead(text: str, index: StructureIndex) -> Lead:
+    result = Lead(text=text.strip())
+    if not result.text:
+        return result
+    parts = _PARTNERS.split(result.text, maxsplit=1)
+    for position, part in enumerate(parts):
+        for raw in _SPLIT.split(part):
+            token = _ARTICLE.sub("", raw.strip(" .-–")).strip()
+            if not token:
+                continue
+            structure = index.find(token)
+            if structure is None:
+                result.unrecognised.append(token)
+            elif position == 0 and structure not in result.leads:
+                result.leads.append(structure)
+            elif position > 0 and structure not in result.partners and structure not in result.leads:
+                result.partners.append(structure)
+    return result

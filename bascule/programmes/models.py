@@ -1,0 +1,365 @@
+"""Programme steering: programmes, waves, national workstream templates instanced per region, action plans.
+
+Visibility: a programme is seen by anyone with a perimeter and edited by whoever may edit its owner structure;
+a workstream instance and a regional action follow their structure's perimeter; a national action (no structure)
+is seen by everyone who sees the programme and edited by those who edit the programme.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from bascule.core.deadlines import Deadline, Stage
+from bascule.core.models import BaseModel, VersionedModel
+from bascule.core.perimeter import perimeter_for
+from bascule.organisation.models import Person, Structure
+
+
+class Status(models.TextChoices):
+    NOT_STARTED = "not_started", "Non démarré"
+    IN_PROGRESS = "in_progress", "En cours"
+    DONE = "done", "Terminé"
+    ABANDONED = "abandoned", "Abandonné"
+    BLOCKED = "blocked", "Bloqué"
+
+
+FINISHED = (Status.DONE, Status.ABANDONED)
+
+
+class ProgrammeQuerySet(models.QuerySet["Programme"]):
+    def visible_to(self, user: Any) -> ProgrammeQuerySet:
+        return self.none() if perimeter_for(user).is_empty else self
+
+
+class Programme(VersionedModel):
+    code = models.CharField(
+        "code", max_length=40, unique=True, error_messages={"unique": "Un programme a déjà ce code."}
+    )
+    name = models.CharField("nom", max_length=255)
+    owner = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="programmes", verbose_name="structure pilote"
+    )
+    description = models.TextField("description", blank=True)
+    reference_documents = models.TextField(
+        "documents de référence", blank=True, help_text="Un lien ou un titre par ligne."
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ProgrammeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "programme"
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.name}"
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        change = perimeter.can_write(self.owner.path)
+        return {
+            "view": not perimeter.is_empty,
+            "change": change,
+            "instance": change,
+            "import": perimeter.can_write_somewhere,
+        }
+
+
+class Wave(BaseModel):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="waves", verbose_name="programme"
+    )
+    name = models.CharField("nom", max_length=120)
+    golive_date = models.DateField("date de bascule")
+    scope = models.TextField("périmètre", blank=True)
+    structures = models.ManyToManyField(
+        Structure, blank=True, related_name="waves", verbose_name="structures qui basculent"
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["golive_date"]
+        verbose_name = "vague"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.golive_date:%d/%m/%Y})"
+
+
+class WorkstreamTemplate(BaseModel):
+    """A national workstream ("chantier") of a programme; `revision` grows with each change offered to instances."""
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="templates", verbose_name="programme"
+    )
+    number = models.PositiveSmallIntegerField("numéro")
+    name = models.CharField("nom", max_length=200)
+    description = models.TextField("description", blank=True)
+    lead_role = models.TextField("rôle du responsable régional", blank=True)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependents", verbose_name="prérequis"
+    )
+    revision = models.PositiveIntegerField("révision", default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[prerequisites])
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = "modèle de chantier"
+        verbose_name_plural = "modèles de chantiers"
+        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="template_number_unique",
+                                               violation_error_message="Ce programme a déjà un chantier de ce numéro.")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.name}"
+
+
+class ItemKind(models.TextChoices):
+    MILESTONE = "milestone", "Jalon"
+    DELIVERABLE = "deliverable", "Livrable"
+
+
+class TemplateItem(BaseModel):
+    """A standard milestone or deliverable of a template, added at a given revision."""
+
+    template = models.ForeignKey(WorkstreamTemplate, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField("type", max_length=20, choices=ItemKind.choices)
+    name = models.CharField("intitulé", max_length=255)
+    order = models.PositiveSmallIntegerField("ordre", default=0)
+    revision = models.PositiveIntegerField("ajouté à la révision", default=1)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["template", "order", "name"]
+        verbose_name = "élément de modèle"
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} : {self.name}"
+
+
+class WorkstreamQuerySet(models.QuerySet["Workstream"]):
+    def visible_to(self, user: Any) -> WorkstreamQuerySet:
+        return self.filter(perimeter_for(user).q("structure__path"))
+
+
+class Workstream(VersionedModel):
+    """A template's workstream in one region (or department): its pilot, status, items and progress."""
+
+    template = models.ForeignKey(
+        WorkstreamTemplate, on_delete=models.PROTECT, related_name="instances", verbose_name="chantier"
+    )
+    structure = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="workstreams", verbose_name="région ou département"
+    )
+    pilot = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="pilote"
+    )
+    status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    percent = models.PositiveSmallIntegerField("avancement (%)", default=0)
+    synced_revision = models.PositiveIntegerField("révision du modèle acceptée", default=1)
+    note = models.TextField("commentaire", blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = WorkstreamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["template__number", "structure__code"]
+        verbose_name = "chantier régional"
+        verbose_name_plural = "chantiers régionaux"
+        constraints = [
+            models.UniqueConstraint(fields=["template", "structure"], name="instance_unique_per_structure",
+                                    violation_error_message="Ce chantier existe déjà pour cette structure."),
+            models.CheckConstraint(condition=Q(percent__lte=100), name="instance_percent_max_100",
+                                   violation_error_message="L'avancement ne peut dépasser 100 %."),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.template} — {self.structure.name}"
+
+    @property
+    def diverged(self) -> bool:
+        return self.synced_revision < self.template.revision
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        view = perimeter.can_read(self.structure.path)
+        return {"view": view, "change": perimeter.can_write(self.structure.path), "history": view}
+
+
+class InstanceItem(BaseModel):
+    """A milestone or deliverable of one instance; `template_item` empty for one added locally."""
+
+    instance = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="items")
+    template_item = models.ForeignKey(
+        TemplateItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
+    )
+    kind = models.CharField("type", max_length=20, choices=ItemKind.choices)
+    name = models.CharField("intitulé", max_length=255)
+    due_date = models.DateField("échéance", null=True, blank=True)
+    done_on = models.DateField("réalisé le", null=True, blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["instance", "due_date", "name"]
+        verbose_name = "jalon ou livrable"
+
+
+class PainPoint(BaseModel):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="pain_points")
+    number = models.PositiveSmallIntegerField("numéro")
+    title = models.CharField("irritant", max_length=255)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+
+    class Meta:
+        ordering = ["programme", "number"]
+        verbose_name = "irritant"
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="painpoint_number_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class ActionQuerySet(models.QuerySet["Action"]):
+    def visible_to(self, user: Any) -> ActionQuerySet:
+        perimeter = perimeter_for(user)
+        if perimeter.is_empty:
+            return self.none()
+        return self.filter(Q(structure__isnull=True) | perimeter.q("structure__path"))
+
+    def late(self, today: date | None = None) -> ActionQuerySet:
+        day = today or timezone.localdate()
+        return self.filter(deadline_end__lt=day).exclude(status__in=FINISHED)
+
+
+class Action(VersionedModel):
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="actions", verbose_name="programme"
+    )
+    pain_point = models.ForeignKey(
+        PainPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name="irritant",
+    )
+    workstream = models.ForeignKey(
+        Workstream,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name="chantier",
+    )
+    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True, related_name="actions",
+                                  verbose_name="périmètre", help_text="Vide : action nationale du programme.")  # fmt: skip
+    code = models.CharField("n°", max_length=30)
+    title = models.TextField("action")
+    lead = models.TextField("pilote (tel qu'écrit)", blank=True)
+    lead_structures = models.ManyToManyField(
+        Structure, blank=True, related_name="led_actions", verbose_name="structures pilotes"
+    )
+    partner_structures = models.ManyToManyField(
+        Structure, blank=True, related_name="partner_actions", verbose_name="partenaires"
+    )
+    lead_unrecognised = models.TextField("pilote non reconnu", blank=True)
+    deliverable = models.TextField("livrables et échéances", blank=True)
+    deadline_text = models.CharField("échéance (telle qu'écrite)", max_length=500, blank=True)
+    deadline_start = models.DateField("début de l'échéance", null=True, blank=True)
+    deadline_end = models.DateField("fin de l'échéance", null=True, blank=True, db_index=True)
+    deadline_precision = models.CharField("précision", max_length=20, default="none")
+    deadline_understood = models.BooleanField("échéance comprise", default=False)
+    deadline_stages = models.JSONField("étapes", default=list, blank=True)
+    reference_date = models.DateField("date de référence du plan", null=True, blank=True)
+    status = models.CharField(
+        "état", max_length=20, choices=Status.choices, default=Status.NOT_STARTED, db_index=True
+    )
+    progress = models.TextField("état d'avancement", blank=True)
+    percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
+
+    history = HistoricalRecords(
+        excluded_fields=["updated_at"], m2m_fields=[lead_structures, partner_structures]
+    )
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["programme", "code"]
+        verbose_name = "action"
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "code"], name="action_code_unique",
+                                    violation_error_message="Ce programme a déjà une action de ce numéro."),
+            models.CheckConstraint(condition=Q(percent__isnull=True) | Q(percent__lte=100), name="action_percent_max_100",
+                                   violation_error_message="L'avancement ne peut dépasser 100 %."),
+        ]  # fmt: skip
+        indexes = [models.Index(fields=["programme", "status", "deadline_end"], name="action_listing")]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title[:80]}"
+
+    @property
+    def deadline(self) -> Deadline:
+        stages = tuple(
+            Stage(s["label"], s["text"], _date(s["start"]), _date(s["end"]), s["precision"], s["understood"])
+            for s in self.deadline_stages
+        )
+        return Deadline(self.deadline_text, self.deadline_start, self.deadline_end, self.deadline_precision,
+                        self.deadline_understood, stages)  # fmt: skip
+
+    @property
+    def is_late(self) -> bool:
+        return (
+            self.status not in FINISHED
+            and self.deadline_end is not None
+            and self.deadline_end < timezone.localdate()
+        )
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        path = self.structure.path if self.structure_id else self.programme.owner.path
+        view = (self.structure_id is None and not perimeter.is_empty) or perimeter.can_read(path)
+        change = perimeter.can_write(path)
+        return {"view": view, "change": change, "add_progress": change, "history": view}
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+class ProgressNote(BaseModel):
+    """One review of an action: dated, signed, with a status and optional figures. The latest is the current state."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="notes", verbose_name="action")
+    on = models.DateField("date", default=timezone.localdate)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="auteur",
+    )
+    status = models.CharField("état", max_length=20, choices=Status.choices)
+    text = models.TextField("note", blank=True)
+    percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
+    figures = models.JSONField("chiffres", default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-on", "-created_at"]
+        verbose_name = "point d'avancement"
+        verbose_name_plural = "points d'avancement"
+        indexes = [models.Index(fields=["action", "-on"], name="note_action_date")]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d/%m/%Y} — {self.get_status_display()}"

@@ -1,0 +1,303 @@
+"""Every write of programme steering: typed, keyword-only, atomic, historised, perimeter-checked."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bascule.core.deadlines import parse_deadline
+from bascule.core.locking import lock_version
+from bascule.core.perimeter import perimeter_for
+from bascule.core.roles import Role
+from bascule.core.system import history_author
+from bascule.organisation.models import Assignment, Structure, StructureKind
+from bascule.programmes.leads import StructureIndex, parse_lead
+from bascule.programmes.models import (
+    FINISHED,
+    Action,
+    InstanceItem,
+    PainPoint,
+    Programme,
+    ProgressNote,
+    Status,
+    TemplateItem,
+    Wave,
+    Workstream,
+    WorkstreamTemplate,
+)
+from bascule.programmes.standard import STANDARD_WORKSTREAMS
+
+ACTION_FIELDS = (
+    "code",
+    "title",
+    "lead",
+    "deliverable",
+    "pain_point",
+    "workstream",
+    "structure",
+    "reference_date",
+)
+
+
+def _save(obj: Any, by: Any, reason: str = "") -> None:
+    obj.full_clean()
+    obj._history_user = history_author(by)
+    if reason:
+        obj._change_reason = reason
+    obj.save()
+
+
+def _require_write(by: Any, structure: Structure, what: str) -> None:
+    if not perimeter_for(by).can_write(structure.path):
+        raise PermissionDenied(f"{what} est hors de votre périmètre de modification.")
+
+
+# --- programmes, waves, templates ---------------------------------------------------------------------
+@transaction.atomic
+def programme_create(*, by: Any, code: str, name: str, owner: Structure, description: str = "",
+                     reference_documents: str = "", standard_workstreams: bool = False) -> Programme:  # fmt: skip
+    """Create a programme owned by a structure the author may edit (optionally with the seven standard workstreams)."""
+    _require_write(by, owner, "La structure pilote")
+    programme = Programme(code=code.strip(), name=name.strip(), owner=owner, description=description,
+                          reference_documents=reference_documents)  # fmt: skip
+    _save(programme, by)
+    if standard_workstreams:
+        templates_add_standard(by=by, programme=programme)
+    return programme
+
+
+@transaction.atomic
+def wave_create(*, by: Any, programme: Programme, name: str, golive_date: date, scope: str = "",
+                structures: list[Structure] | None = None) -> Wave:  # fmt: skip
+    _require_write(by, programme.owner, "Ce programme")
+    wave = Wave(programme=programme, name=name, golive_date=golive_date, scope=scope)
+    _save(wave, by)
+    if structures:
+        wave.structures.set(structures)
+    return wave
+
+
+@transaction.atomic
+def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamTemplate]:
+    """Add the seven standard workstreams, their prerequisites, milestones and deliverables."""
+    _require_write(by, programme.owner, "Ce programme")
+    created: dict[int, WorkstreamTemplate] = {}
+    for spec in STANDARD_WORKSTREAMS:
+        template = WorkstreamTemplate(programme=programme, number=spec["number"], name=spec["name"],
+                                      description=spec["description"], lead_role=spec["lead_role"])  # fmt: skip
+        _save(template, by)
+        created[spec["number"]] = template
+        order = 0
+        for kind, names in (("milestone", spec["milestones"]), ("deliverable", spec["deliverables"])):
+            for item_name in names:
+                order += 1
+                TemplateItem.objects.create(template=template, kind=kind, name=item_name, order=order)
+    for spec in STANDARD_WORKSTREAMS:
+        created[spec["number"]].prerequisites.set([created[n] for n in spec["prerequisites"]])
+    return list(created.values())
+
+
+@transaction.atomic
+def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name: str) -> TemplateItem:
+    """A new standard milestone or deliverable: a new revision of the template, offered to every instance."""
+    _require_write(by, template.programme.owner, "Ce programme")
+    template = WorkstreamTemplate.objects.select_for_update().get(pk=template.pk)
+    template.revision += 1
+    _save(template, by, f"Ajout : {name}")
+    order = (template.items.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+    item = TemplateItem(template=template, kind=kind, name=name, order=order, revision=template.revision)
+    _save(item, by)
+    return item
+
+
+# --- workstream instances -------------------------------------------------------------------------
+def _region_lead(structure: Structure) -> Any:
+    assignment = (
+        Assignment.objects.active()
+        .filter(structure=structure, role=Role.REGIONAL_LEAD)
+        .select_related("person")
+        .first()
+    )
+    return assignment.person if assignment else None
+
+
+@transaction.atomic
+def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
+                            kind: str = StructureKind.REGION) -> list[Workstream]:  # fmt: skip
+    """Instance every template of the programme in every region (or department) under `root` the author may edit.
+
+    The pilot is the region's deployment lead from the referential; existing instances are left as they are.
+    """
+    perimeter = perimeter_for(by)
+    targets = [
+        s
+        for s in Structure.objects.filter(path__startswith=root.path, kind=kind)
+        if perimeter.can_write(s.path)
+    ]
+    if not targets:
+        raise PermissionDenied("Aucune structure de ce type dans votre périmètre de modification.")
+    templates = list(programme.templates.prefetch_related("items"))
+    existing = set(
+        Workstream.objects.filter(template__programme=programme).values_list("template_id", "structure_id")
+    )
+    created = []
+    for structure in targets:
+        pilot = _region_lead(structure)
+        for template in templates:
+            if (template.pk, structure.pk) in existing:
+                continue
+            instance = Workstream(
+                template=template, structure=structure, pilot=pilot, synced_revision=template.revision
+            )
+            _save(instance, by, "Instanciation du modèle national")
+            InstanceItem.objects.bulk_create(
+                InstanceItem(instance=instance, template_item=item, kind=item.kind, name=item.name)
+                for item in template.items.all()
+            )
+            created.append(instance)
+    return created
+
+
+@transaction.atomic
+def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
+    """Take the template's changes since the instance's revision (new milestones and deliverables)."""
+    _require_write(by, workstream.structure, "Ce chantier")
+    template = workstream.template
+    new_items = template.items.filter(revision__gt=workstream.synced_revision).exclude(
+        copies__instance=workstream
+    )
+    count = 0
+    for item in new_items:
+        InstanceItem.objects.create(instance=workstream, template_item=item, kind=item.kind, name=item.name)
+        count += 1
+    workstream.synced_revision = template.revision
+    _save(workstream, by, f"Révision {template.revision} du modèle acceptée")
+    return count
+
+
+@transaction.atomic
+def workstream_update(*, by: Any, workstream: Workstream, version: int, **changes: Any) -> Workstream:
+    _require_write(by, workstream.structure, "Ce chantier")
+    current = lock_version(Workstream, workstream.pk, version)
+    for name, value in changes.items():
+        if name not in {"status", "percent", "pilot", "note"}:
+            raise TypeError(f"Unknown workstream field: {name}")
+        setattr(current, name, value)
+    _save(current, by)
+    return current
+
+
+# --- actions and progress -------------------------------------------------------------------------
+def _action_scope(action: Action) -> Structure:
+    return action.structure if action.structure_id else action.programme.owner
+
+
+def _apply_text_fields(
+    action: Action, index: StructureIndex | None
+) -> tuple[list[Structure], list[Structure]]:
+    deadline = parse_deadline(action.deliverable, reference=action.reference_date or timezone.localdate())
+    action.deadline_text = action.deliverable[:500]
+    action.deadline_start, action.deadline_end = deadline.start, deadline.end
+    action.deadline_precision, action.deadline_understood = deadline.precision, deadline.understood
+    action.deadline_stages = [
+        {**asdict(stage), "start": stage.start.isoformat() if stage.start else None,
+         "end": stage.end.isoformat() if stage.end else None}
+        for stage in deadline.stages
+    ]  # fmt: skip
+    lead = parse_lead(action.lead, index or StructureIndex())
+    action.lead_unrecognised = " ; ".join(lead.unrecognised)
+    return lead.leads, lead.partners
+
+
+@transaction.atomic
+def action_create(*, by: Any, programme: Programme, code: str, title: str, lead: str = "", deliverable: str = "",
+                  pain_point: PainPoint | None = None, workstream: Workstream | None = None,
+                  structure: Structure | None = None, reference_date: date | None = None,
+                  progress: str = "", status: str = Status.NOT_STARTED, index: StructureIndex | None = None,
+                  reason: str = "") -> Action:  # fmt: skip
+    """Create an action; its deadline is read from the deliverable text and its lead from the pilot text."""
+    _require_write(by, structure or programme.owner, "Ce périmètre")
+    action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
+                    deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream,
+                    structure=structure, reference_date=reference_date)  # fmt: skip
+    leads, partners = _apply_text_fields(action, index)
+    _save(action, by, reason)
+    action.lead_structures.set(leads)
+    action.partner_structures.set(partners)
+    if progress.strip() or status != Status.NOT_STARTED:
+        progress_add(by=by, action=action, status=status, text=progress, on=reference_date)
+    return action
+
+
+@transaction.atomic
+def action_update(*, by: Any, action: Action, version: int, index: StructureIndex | None = None,
+                  reason: str = "", **changes: Any) -> Action:  # fmt: skip
+    """Change an action the author may edit; refuses a write based on a version someone else changed."""
+    unknown = set(changes) - set(ACTION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown action fields: {sorted(unknown)}")
+    _require_write(by, _action_scope(action), "Cette action")
+    current = lock_version(Action, action.pk, version)
+    if "structure" in changes and changes["structure"] is not None:
+        _require_write(by, changes["structure"], "Le nouveau périmètre")
+    for name, value in changes.items():
+        setattr(current, name, value.strip() if isinstance(value, str) else value)
+    leads, partners = _apply_text_fields(current, index)
+    _save(current, by, reason)
+    current.lead_structures.set(leads)
+    current.partner_structures.set(partners)
+    return current
+
+
+@transaction.atomic
+def progress_add(*, by: Any, action: Action, status: str, text: str = "", percent: int | None = None,
+                 figures: dict[str, Any] | None = None, on: date | None = None) -> ProgressNote:  # fmt: skip
+    """Record a review of an action; the latest note (by date) becomes the action's current state."""
+    _require_write(by, _action_scope(action), "Cette action")
+    if percent is not None and not 0 <= percent <= 100:
+        raise ValidationError({"percent": "L'avancement doit être compris entre 0 et 100 %."})
+    note = ProgressNote(action=action, status=status, text=text.strip(), percent=percent, figures=figures or {},
+                        on=on or timezone.localdate(), author=history_author(by))  # fmt: skip
+    note.full_clean()
+    note.save()
+    latest = action.notes.order_by("-on", "-created_at").first()
+    if latest == note:
+        current = Action.objects.select_for_update().get(pk=action.pk)
+        current.status, current.progress = note.status, note.text
+        if note.percent is not None:
+            current.percent = note.percent
+        elif note.status == Status.DONE:
+            current.percent = 100
+        current.version += 1
+        _save(current, by, "Point d'avancement")
+        action.status, action.progress, action.percent, action.version = (
+            current.status,
+            current.progress,
+            current.percent,
+            current.version,
+        )
+    return note
+
+
+def status_from_text(text: str) -> str:
+    """A status read from a progress narrative, as plans write them (empty: not started)."""
+    lowered = text.lower()
+    if not lowered.strip() or any(
+        k in lowered for k in ("non démarré", "non demarre", "pas démarré", "à lancer")
+    ):
+        return Status.NOT_STARTED
+    if "abandonn" in lowered:
+        return Status.ABANDONED
+    if "bloqu" in lowered:
+        return Status.BLOCKED
+    if any(k in lowered for k in ("terminé", "termine ", "achevé", "réalisé", "clos", "soldé")):
+        return Status.DONE
+    return Status.IN_PROGRESS
+
+
+__all__ = ["FINISHED"]
