@@ -327,7 +327,7 @@ class Action(VersionedModel):
 
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)
-        path = self.structure.path if self.structure_id else self.programme.owner.path
+        path = (self.structure or self.programme.owner).path
         view = (self.structure_id is None and not perimeter.is_empty) or perimeter.can_read(path)
         change = perimeter.can_write(path)
         return {"view": view, "change": change, "add_progress": change, "history": view}

@@ -194,7 +194,7 @@ def workstream_update(*, by: Any, workstream: Workstream, version: int, **change
 
 # --- actions and progress -------------------------------------------------------------------------
 def _action_scope(action: Action) -> Structure:
-    return action.structure if action.structure_id else action.programme.owner
+    return action.structure or action.programme.owner
 
 
 def _apply_text_fields(

@@ -1,6 +1,8 @@
 """The seven standard workstreams of an information-system deployment (domain.md §3), as a ready template."""
 
-STANDARD_WORKSTREAMS = [
+from typing import Any
+
+STANDARD_WORKSTREAMS: list[dict[str, Any]] = [
     {
         "number": 1,
         "name": "Organisation dans le nouveau système",
