@@ -8,11 +8,15 @@ from rest_framework.routers import DefaultRouter
 
 from bascule.core.views import healthz
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
+from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
 
 router = DefaultRouter()
 router.register("structures", StructureViewSet, basename="structure")
 router.register("people", PersonViewSet, basename="person")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("workstreams", WorkstreamViewSet, basename="workstream")
+router.register("actions", ActionViewSet, basename="action")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", ObtainAuthToken.as_view(), name="token"),
@@ -28,6 +32,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("compte/", include("bascule.accounts.urls")),
     path("organisation/", include("bascule.organisation.urls")),
+    path("programmes/", include("bascule.programmes.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

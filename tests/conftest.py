@@ -102,6 +102,22 @@ def world(db: Any) -> World:
     give_role(users["reader_bzh"], Role.READER, bretagne)
     give_role(users["referent_29"], Role.DEPARTMENTAL_REFERENT, finistere)
     give_role(users["lead_nor"], Role.REGIONAL_LEAD, normandie)
+    from bascule.programmes.services import action_create, programme_create, workstreams_instantiate
+
+    programme = programme_create(by=users["national"], code="CHORUS", name="Déploiement de Chorus", owner=office,
+                                 standard_workstreams=True)  # fmt: skip
+    workstreams_instantiate(by=users["national"], programme=programme, root=intermin)
+    action_create(
+        by=users["national"],
+        programme=programme,
+        code="1-1",
+        title="Action nationale",
+        deliverable="fin 2021",
+    )
+    action_create(by=users["national"], programme=programme, code="2-1", title="Action bretonne", structure=bretagne,
+                  lead="DDTM-29, en lien avec D29", deliverable="T2 2024")  # fmt: skip
+    action_create(by=users["national"], programme=programme, code="3-1", title="Action normande", structure=normandie,
+                  deliverable="2020")  # fmt: skip
     return World(root, ministry, office, bretagne, finistere, ddtm29, normandie, calvados, ddtm14, person_bzh, person_nor,
                  assignment_bzh, assignment_nor, **users)  # fmt: skip
 

@@ -21,6 +21,7 @@ NAVIGATION = [
     ("core:home", "Accueil", ""),
     ("organisation:structure_tree", "Structures", "/organisation/structures"),
     ("organisation:person_list", "Personnes", "/organisation/personnes"),
+    ("programmes:programme_list", "Programmes", "/programmes"),
     ("organisation:import", "Imports", "/organisation/import"),
 ]
 

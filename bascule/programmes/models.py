@@ -39,6 +39,9 @@ class ProgrammeQuerySet(models.QuerySet["Programme"]):
 
 
 class Programme(VersionedModel):
+    # Seen by everyone who has a perimeter: the access harness does not expect a 404 for it.
+    visible_to_everyone_in_a_perimeter = True
+
     code = models.CharField(
         "code", max_length=40, unique=True, error_messages={"unique": "Un programme a déjà ce code."}
     )
@@ -93,8 +96,15 @@ class Wave(BaseModel):
         return f"{self.name} ({self.golive_date:%d/%m/%Y})"
 
 
+class TemplateQuerySet(models.QuerySet["WorkstreamTemplate"]):
+    def visible_to(self, user: Any) -> TemplateQuerySet:
+        return self.none() if perimeter_for(user).is_empty else self
+
+
 class WorkstreamTemplate(BaseModel):
     """A national workstream ("chantier") of a programme; `revision` grows with each change offered to instances."""
+
+    visible_to_everyone_in_a_perimeter = True
 
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="templates", verbose_name="programme"
@@ -109,6 +119,7 @@ class WorkstreamTemplate(BaseModel):
     revision = models.PositiveIntegerField("révision", default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[prerequisites])
+    objects = TemplateQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme", "number"]
@@ -119,6 +130,10 @@ class WorkstreamTemplate(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        return {"view": not perimeter.is_empty, "change": perimeter.can_write(self.programme.owner.path)}
 
 
 class ItemKind(models.TextChoices):

@@ -47,9 +47,11 @@ def test_sample_preview_then_apply(world, programme):
     assert importer.reference_date == date(2011, 12, 1)  # "revue du 1er décembre 2011", above the header
     preview = importer.preview(table)
     assert preview.counts() == {"create": 9, "update": 0, "unchanged": 0, "reject": 0}
-    assert not Action.objects.exists()
+    assert not Action.objects.filter(programme__code="PA-DDI").exists()
     importer.apply(table)
-    actions = {a.code: a for a in Action.objects.select_related("pain_point")}
+    actions = {
+        a.code: a for a in Action.objects.filter(programme__code="PA-DDI").select_related("pain_point")
+    }
     assert set(actions) == set(EXPECTED_DEADLINES)
     for code, (start, end) in EXPECTED_DEADLINES.items():
         assert actions[code].deadline_understood, code
@@ -82,7 +84,7 @@ def test_reimport_changes_nothing_and_a_new_progress_adds_a_note(world, programm
     later.reference_date = date(2012, 1, 10)
     report = later.apply(later.read(write_xlsx([c.label for c in ACTION_COLUMNS], rows), "v2.xlsx"))
     assert report.counts() == {"create": 0, "update": 1, "unchanged": 8, "reject": 0}
-    action = Action.objects.get(code="1-1")
+    action = Action.objects.filter(programme__code="PA-DDI").get(code="1-1")
     assert action.progress.startswith("Cinq ateliers") and action.notes.count() == 2
     assert action.notes.first().on == date(2012, 1, 10)
 
@@ -114,9 +116,9 @@ def test_varied_headers_pain_point_as_text_and_rejections(world, programme):
     assert "ce numéro figure déjà ligne 3" in report.rows[3].messages[0]
     assert ("Échéance", "", "non comprise : gardée telle qu'écrite") in report.rows[4].changes
     importer.apply(importer.read(data, "plan.csv"))
-    assert Action.objects.get(code="5-2").pain_point.title == "Formation"
-    assert Action.objects.get(code="5-1").deadline_end == date(2024, 6, 30)
-    assert not Action.objects.get(code="6-1").deadline_understood
+    assert Action.objects.filter(programme__code="PA-DDI").get(code="5-2").pain_point.title == "Formation"
+    assert Action.objects.filter(programme__code="PA-DDI").get(code="5-1").deadline_end == date(2024, 6, 30)
+    assert not Action.objects.filter(programme__code="PA-DDI").get(code="6-1").deadline_understood
 
 
 def test_only_editors_of_the_programme_import(world, programme):

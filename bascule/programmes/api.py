@@ -1,0 +1,154 @@
+"""JSON API of programme steering: /api/v1/programmes/, workstreams/, actions/. Thin: same services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers
+from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bascule.core.api import PerimeterViewSet
+from bascule.programmes import services
+from bascule.programmes.models import Action, Programme, Status, Workstream
+from bascule.programmes.selectors import ActionFilters, action_list, with_structures
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    owner_code = serializers.CharField(source="owner.code", read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "code", "name", "owner", "owner_code", "description", "version", "updated_at"]
+
+
+class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
+    """Programmes (read-only here; they are created by national steering in the application)."""
+
+    model = Programme
+    serializer_class = ProgrammeSerializer
+
+    def get_queryset(self) -> QuerySet[Programme]:
+        return Programme.objects.visible_to(self.request.user).select_related("owner").order_by("code")
+
+
+class WorkstreamSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    programme = serializers.CharField(source="template.programme.code", read_only=True)
+    number = serializers.IntegerField(source="template.number", read_only=True)
+    name = serializers.CharField(source="template.name", read_only=True)
+    structure_code = serializers.CharField(source="structure.code", read_only=True)
+    region = serializers.CharField(source="structure.region", read_only=True)
+    diverged = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Workstream
+        fields = ["id", "programme", "number", "name", "structure", "structure_code", "region", "status", "percent",
+                  "synced_revision", "diverged", "version", "updated_at"]  # fmt: skip
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("programme", OpenApiTypes.STR),
+            OpenApiParameter("region", OpenApiTypes.STR),
+        ]
+    )
+)
+class WorkstreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
+    """Workstreams instanced in the regions of the user's perimeter."""
+
+    model = Workstream
+    serializer_class = WorkstreamSerializer
+
+    def get_queryset(self) -> QuerySet[Workstream]:
+        qs = Workstream.objects.visible_to(self.request.user).select_related(
+            "template__programme", "structure"
+        )
+        if programme := self.request.query_params.get("programme"):
+            qs = qs.filter(template__programme__code=programme)
+        if region := self.request.query_params.get("region"):
+            qs = qs.filter(structure__region=region)
+        return qs.order_by("template__programme__code", "template__number", "structure__code")
+
+
+class DeadlineField(serializers.Serializer):  # type: ignore[type-arg]
+    text = serializers.CharField(source="deadline_text")
+    start = serializers.DateField(source="deadline_start", allow_null=True)
+    end = serializers.DateField(source="deadline_end", allow_null=True)
+    precision = serializers.CharField(source="deadline_precision")
+    understood = serializers.BooleanField(source="deadline_understood")
+
+
+class PainPointField(serializers.Serializer):  # type: ignore[type-arg]
+    code = serializers.IntegerField(source="number")
+    title = serializers.CharField()
+
+
+class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    programme = serializers.CharField(source="programme.code", read_only=True)
+    pain_point = PainPointField(read_only=True, allow_null=True)
+    lead_structures = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    partner_structures = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    deadline = DeadlineField(source="*", read_only=True)
+    late = serializers.BooleanField(source="is_late", read_only=True)
+    version = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = Action
+        fields = ["id", "programme", "code", "title", "pain_point", "lead", "lead_structures", "partner_structures",
+                  "lead_unrecognised", "deliverable", "deadline", "status", "percent", "progress", "late", "version",
+                  "updated_at"]  # fmt: skip
+        read_only_fields = ["status", "percent", "progress", "lead_unrecognised"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("programme", OpenApiTypes.STR, description="code du programme"),
+            OpenApiParameter("region", OpenApiTypes.STR, description="code INSEE de la région"),
+            OpenApiParameter("late", OpenApiTypes.BOOL),
+            OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
+        ]
+    )  # fmt: skip
+)
+class ActionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, PerimeterViewSet
+):
+    """Actions of the user's perimeter; PATCH needs the version read (409 when someone changed it meanwhile)."""
+
+    model = Action
+    serializer_class = ActionSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Action]:
+        params = self.request.query_params
+        filters = ActionFilters(
+            programme=params.get("programme", ""), region=params.get("region", ""),
+            status=params.get("status", ""), late=params.get("late") in {"true", "1"}, sort="code",
+        )  # fmt: skip
+        return with_structures(action_list(user=self.request.user, filters=filters))
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        action = self.get_object()
+        if not action.get_abilities(request.user)["change"]:
+            raise DRFPermissionDenied("Vous ne pouvez pas modifier cette action.")
+        serializer = self.get_serializer(action, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = {
+            k: v
+            for k, v in serializer.validated_data.items()
+            if k in {"code", "title", "lead", "deliverable", "version"}
+        }
+        version = data.pop("version", None)
+        if version is None:
+            raise serializers.ValidationError({"version": "La version lue est obligatoire pour modifier."})
+        try:
+            saved = services.action_update(by=request.user, action=action, version=version, **data)
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=saved.pk)).data)

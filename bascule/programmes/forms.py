@@ -1,0 +1,92 @@
+"""Forms of programme steering (DSFR); writes go through the services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from dsfr.forms import DsfrBaseForm
+
+from bascule.core.forms import DateInput, version_field
+from bascule.organisation.geography import REGIONS
+from bascule.programmes.models import Action, ItemKind, Programme, Status, Workstream
+
+
+class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
+    version = version_field()
+
+    class Meta:
+        model = Action
+        fields = ["code", "title", "lead", "deliverable"]
+        widgets = {
+            "title": forms.Textarea(attrs={"rows": 3}),
+            "lead": forms.TextInput(),
+            "deliverable": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "lead": "Tel qu'écrit, par exemple « DMAT/SDAT, en lien avec les SGAR » : les structures sont reconnues.",
+            "deliverable": "Livrable et échéance en toutes lettres : « Guide publié d'ici fin 2022 », « T3 2023 »…",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class ProgressForm(DsfrBaseForm):
+    on = forms.DateField(label="Date du point", widget=DateInput())
+    status = forms.ChoiceField(label="État", choices=Status.choices)
+    percent = forms.IntegerField(label="Avancement (%)", min_value=0, max_value=100, required=False)
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class WorkstreamForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
+    version = version_field()
+
+    class Meta:
+        model = Workstream
+        fields = ["status", "percent", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class TemplateItemForm(DsfrBaseForm):
+    kind = forms.ChoiceField(label="Type", choices=ItemKind.choices)
+    name = forms.CharField(label="Intitulé", max_length=255)
+
+
+class ActionFilterForm(DsfrBaseForm):
+    q = forms.CharField(label="Rechercher", required=False)
+    programme = forms.ChoiceField(label="Programme", required=False)
+    region = forms.ChoiceField(
+        label="Région", choices=[("", "Toutes"), *sorted(REGIONS.items(), key=lambda i: i[1])], required=False
+    )
+    workstream = forms.IntegerField(label="Chantier (numéro)", required=False, min_value=1)
+    lead = forms.CharField(label="Pilote ou partenaire (code de structure)", required=False)
+    status = forms.ChoiceField(label="État", choices=[("", "Tous"), *Status.choices], required=False)
+    late = forms.BooleanField(label="En retard seulement", required=False)
+    deadline_from = forms.DateField(label="Échéance à partir du", widget=DateInput(), required=False)
+    deadline_to = forms.DateField(label="Échéance jusqu'au", widget=DateInput(), required=False)
+
+    def __init__(self, *args: Any, programmes: list[Programme], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = [("", "Tous"), *((p.code, str(p)) for p in programmes)]  # type: ignore[attr-defined]
+
+
+class ActionPlanImportForm(DsfrBaseForm):
+    programme = forms.ModelChoiceField(label="Programme", queryset=Programme.objects.none())
+    reference_date = forms.DateField(
+        label="Date de référence du plan", required=False, widget=DateInput(),
+        help_text="Date de la revue ; sinon lue au-dessus de l'en-tête (« revue du 1er décembre 2011 ») ; sert à « Immédiat ».",
+    )  # fmt: skip
+    file = forms.FileField(label="Plan d'actions", help_text="XLSX, ODS ou CSV, 20 Mo au plus.")
+
+    def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]

@@ -1,0 +1,219 @@
+"""HTML pages of programme steering (DSFR + htmx). Thin: forms, selectors, services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from bascule.core.access import get_visible_or_404, require_ability
+from bascule.core.exports import FORMATS, table_response
+from bascule.core.forms import run_service
+from bascule.core.history import history_entries
+from bascule.core.services import taskrun_start
+from bascule.programmes import selectors, services
+from bascule.programmes.forms import (
+    ActionFilterForm,
+    ActionForm,
+    ActionPlanImportForm,
+    ProgressForm,
+    TemplateItemForm,
+    WorkstreamForm,
+)
+from bascule.programmes.importers import ACTION_COLUMNS, export_rows
+from bascule.programmes.models import Action, Programme, Workstream, WorkstreamTemplate
+
+
+@require_GET
+def programme_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "programmes/programme_list.html", {"programmes": selectors.programme_list(user=request.user)}
+    )
+
+
+@require_GET
+def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
+    programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
+    context = {
+        "programme": programme,
+        "abilities": programme.get_abilities(request.user),
+        "waves": programme.waves.all(),
+        "templates": programme.templates.prefetch_related("items", "prerequisites"),
+        "matrix": selectors.workstream_matrix(user=request.user, programme=programme),
+        "divergent": selectors.divergent_workstreams(user=request.user, programme=programme),
+        "item_form": TemplateItemForm(),
+    }
+    return render(request, "programmes/programme_detail.html", context)
+
+
+@require_POST
+def template_item_add(request: HttpRequest, workstreamtemplate_id: str) -> HttpResponse:
+    """A new standard milestone or deliverable: offered to every region, which accepts it or not."""
+    template = get_visible_or_404(
+        WorkstreamTemplate.objects.select_related("programme__owner"), request.user, pk=workstreamtemplate_id
+    )
+    require_ability(template, request.user, "change")
+    form = TemplateItemForm(request.POST)
+    if form.is_valid():
+        services.template_add_item(by=request.user, template=template, **form.cleaned_data)
+        messages.success(
+            request,
+            f"« {form.cleaned_data['name']} » est proposé à chaque région du chantier {template.number}.",
+        )
+    else:
+        messages.error(request, "Indiquez le type et l'intitulé de l'élément à ajouter.")
+    return redirect("programmes:programme_detail", programme_id=template.programme_id)
+
+
+@require_GET
+def workstream_detail(request: HttpRequest, workstream_id: str) -> HttpResponse:
+    workstream = get_visible_or_404(
+        Workstream.objects.select_related("template__programme", "structure", "pilot"),
+        request.user,
+        pk=workstream_id,
+    )
+    prerequisites = Workstream.objects.filter(
+        structure=workstream.structure, template__in=workstream.template.prerequisites.all()
+    ).select_related("template")
+    context = {
+        "workstream": workstream,
+        "abilities": workstream.get_abilities(request.user),
+        "items": workstream.items.all(),
+        "unmet": [p for p in prerequisites if p.status != "done"],
+        "pending": workstream.template.items.filter(revision__gt=workstream.synced_revision),
+        "actions": workstream.actions.all(),
+        "history": history_entries(workstream),
+        "form": WorkstreamForm(instance=workstream),
+    }
+    return render(request, "programmes/workstream_detail.html", context)
+
+
+@require_POST
+def workstream_edit(request: HttpRequest, workstream_id: str) -> HttpResponse:
+    workstream = get_visible_or_404(
+        Workstream.objects.select_related("structure"), request.user, pk=workstream_id
+    )
+    require_ability(workstream, request.user, "change")
+    form = WorkstreamForm(request.POST, instance=workstream)
+    if form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("status", "percent", "note")}
+        saved = run_service(form, lambda: services.workstream_update(by=request.user, workstream=workstream,
+                                                                     version=form.cleaned_data["version"], **data))  # fmt: skip
+        if saved is not None:
+            messages.success(request, "Le chantier a été mis à jour.")
+            return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
+    for error in form.errors.get("__all__", []):
+        messages.error(request, error)
+    return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
+
+
+@require_POST
+def workstream_accept(request: HttpRequest, workstream_id: str) -> HttpResponse:
+    workstream = get_visible_or_404(
+        Workstream.objects.select_related("structure", "template"), request.user, pk=workstream_id
+    )
+    require_ability(workstream, request.user, "change")
+    count = services.workstream_accept_template(by=request.user, workstream=workstream)
+    messages.success(request, f"Modèle national accepté : {count} élément(s) ajouté(s).")
+    return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
+
+
+@require_GET
+def action_list(request: HttpRequest) -> HttpResponse:
+    programmes = list(Programme.objects.visible_to(request.user))
+    form = ActionFilterForm(request.GET or None, programmes=programmes)
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.ActionFilters(
+        programme=data.get("programme") or "", region=data.get("region") or "",
+        workstream=str(data.get("workstream") or ""), lead=data.get("lead") or "", status=data.get("status") or "",
+        late=bool(data.get("late")), deadline_from=data.get("deadline_from"), deadline_to=data.get("deadline_to"),
+        q=data.get("q") or "", sort=request.GET.get("tri", "echeance"),
+    )  # fmt: skip
+    actions = selectors.action_list(user=request.user, filters=filters)
+    fmt = request.GET.get("export")
+    if fmt in FORMATS:
+        return table_response(
+            fmt,
+            [c.label for c in ACTION_COLUMNS],
+            export_rows(actions),
+            filename_stem="actions",
+            title="Plan d'actions",
+        )
+    page = Paginator(selectors.with_structures(actions), 50).get_page(request.GET.get("page"))
+    template = "programmes/includes/action_table.html" if request.htmx else "programmes/action_list.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form, "page_obj": page, "sort": filters.sort})
+
+
+@require_GET
+def action_detail(request: HttpRequest, action_id: str) -> HttpResponse:
+    action = get_visible_or_404(
+        Action.objects.select_related("programme__owner", "pain_point", "structure", "workstream__template"),
+        request.user,
+        pk=action_id,
+    )
+    context = {
+        "action": action,
+        "abilities": action.get_abilities(request.user),
+        "notes": action.notes.select_related("author"),
+        "history": history_entries(action),
+        "leads": action.lead_structures.all(),
+        "partners": action.partner_structures.all(),
+        "progress_form": ProgressForm(initial={"status": action.status, "percent": action.percent}),
+    }
+    return render(request, "programmes/action_detail.html", context)
+
+
+def action_edit(request: HttpRequest, action_id: str) -> HttpResponse:
+    action = get_visible_or_404(
+        Action.objects.select_related("programme__owner", "structure"), request.user, pk=action_id
+    )
+    require_ability(action, request.user, "change")
+    form = ActionForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(form, lambda: services.action_update(by=request.user, action=action,
+                                                                 version=form.cleaned_data["version"], **form.values()))  # fmt: skip
+        if saved is not None:
+            messages.success(request, f"L'action {saved.code} a été modifiée.")
+            return redirect("programmes:action_detail", action_id=saved.pk)
+    return render(request, "programmes/action_form.html", {"form": form, "action": action})
+
+
+@require_POST
+def progress_add(request: HttpRequest, action_id: str) -> HttpResponse:
+    action = get_visible_or_404(
+        Action.objects.select_related("programme__owner", "structure"), request.user, pk=action_id
+    )
+    require_ability(action, request.user, "add_progress")
+    form = ProgressForm(request.POST)
+    if form.is_valid():
+        services.progress_add(by=request.user, action=action, **form.cleaned_data)
+        messages.success(request, "Le point d'avancement a été ajouté.")
+    else:
+        messages.error(request, "Le point d'avancement n'a pas été enregistré : " + " ".join(
+            f"{form.fields[k].label} : {' '.join(v)}" for k, v in form.errors.items()))  # fmt: skip
+    return redirect("programmes:action_detail", action_id=action.pk)
+
+
+def action_import(request: HttpRequest) -> HttpResponse:
+    programmes = Programme.objects.visible_to(request.user).select_related("owner")
+    editable = [p.pk for p in programmes if p.get_abilities(request.user)["change"]]
+    if not editable:
+        raise Http404("Aucun programme que vous puissiez modifier.")
+    form = ActionPlanImportForm(
+        request.POST or None, request.FILES or None, programmes=programmes.filter(pk__in=editable)
+    )
+    if request.method == "POST" and form.is_valid():
+        upload, programme = form.cleaned_data["file"], form.cleaned_data["programme"]
+        reference = form.cleaned_data["reference_date"]
+        run = taskrun_start(
+            kind="import", label=f"Aperçu de l'import du plan d'actions — {programme.code} — {upload.name}",
+            owner=request.user, input_file=upload,
+            params={"importer": "programmes.actions", "mode": "preview", "programme": str(programme.pk),
+                    "reference_date": reference.isoformat() if reference else None},
+        )  # fmt: skip
+        return redirect("core:taskrun_detail", taskrun_id=run.pk)
+    return render(request, "programmes/action_import.html", {"form": form, "columns": ACTION_COLUMNS})
