@@ -92,8 +92,8 @@ class PainPointField(serializers.Serializer):  # type: ignore[type-arg]
 class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     programme = serializers.CharField(source="programme.code", read_only=True)
     pain_point = PainPointField(read_only=True, allow_null=True)
-    lead_structures = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
-    partner_structures = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    lead_structures: Any = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
+    partner_structures: Any = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
     deadline = DeadlineField(source="*", read_only=True)
     late = serializers.BooleanField(source="is_late", read_only=True)
     version = serializers.IntegerField(required=False)
@@ -114,7 +114,7 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             OpenApiParameter("late", OpenApiTypes.BOOL),
             OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
         ]
-    )  # fmt: skip
+    )
 )
 class ActionViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, PerimeterViewSet

@@ -12,7 +12,7 @@ from django.utils import timezone
 from bascule.organisation.models import Structure
 from bascule.programmes.models import FINISHED, Action, Programme, Status, Workstream, WorkstreamTemplate
 
-ACTION_SORTS = {
+ACTION_SORTS: dict[str, tuple[Any, ...]] = {
     "echeance": (F("deadline_end").asc(nulls_last=True), "code"),
     "-echeance": (F("deadline_end").desc(nulls_last=True), "code"),
     "code": ("programme__code", "code"),

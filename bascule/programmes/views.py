@@ -106,8 +106,8 @@ def workstream_edit(request: HttpRequest, workstream_id: str) -> HttpResponse:
         if saved is not None:
             messages.success(request, "Le chantier a été mis à jour.")
             return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
-    for error in form.errors.get("__all__", []):
-        messages.error(request, error)
+    for error in form.non_field_errors():
+        messages.error(request, str(error))
     return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
 
 
