@@ -59,7 +59,8 @@ class Perimeter:
     def q(self, path_lookup: str = "path", *, write: bool = False) -> Q:
         """A filter on a structure path (e.g. "structure__path") keeping what this perimeter covers."""
         if self.global_write if write else self.global_read:
-            return Q()
+            # Not an empty Q(): `Q(x) | Q()` would collapse to `Q(x)` and silently narrow a combined filter.
+            return ~Q(pk__in=[])
         prefixes = self.write_paths if write else self.read_paths
         if not prefixes:
             return Q(pk__in=[])

@@ -212,7 +212,7 @@ class Workstream(VersionedModel):
 class InstanceItem(BaseModel):
     """A milestone or deliverable of one instance; `template_item` empty for one added locally."""
 
-    instance = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="items")
+    workstream = models.ForeignKey(Workstream, on_delete=models.CASCADE, related_name="items")
     template_item = models.ForeignKey(
         TemplateItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="copies"
     )
@@ -224,7 +224,7 @@ class InstanceItem(BaseModel):
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
-        ordering = ["instance", "due_date", "name"]
+        ordering = ["workstream", "due_date", "name"]
         verbose_name = "jalon ou livrable"
 
 

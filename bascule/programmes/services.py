@@ -156,7 +156,7 @@ def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
             )
             _save(instance, by, "Instanciation du modèle national")
             InstanceItem.objects.bulk_create(
-                InstanceItem(instance=instance, template_item=item, kind=item.kind, name=item.name)
+                InstanceItem(workstream=instance, template_item=item, kind=item.kind, name=item.name)
                 for item in template.items.all()
             )
             created.append(instance)
@@ -169,11 +169,11 @@ def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
     _require_write(by, workstream.structure, "Ce chantier")
     template = workstream.template
     new_items = template.items.filter(revision__gt=workstream.synced_revision).exclude(
-        copies__instance=workstream
+        copies__workstream=workstream
     )
     count = 0
     for item in new_items:
-        InstanceItem.objects.create(instance=workstream, template_item=item, kind=item.kind, name=item.name)
+        InstanceItem.objects.create(workstream=workstream, template_item=item, kind=item.kind, name=item.name)
         count += 1
     workstream.synced_revision = template.revision
     _save(workstream, by, f"Révision {template.revision} du modèle acceptée")

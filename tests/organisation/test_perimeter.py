@@ -94,3 +94,12 @@ def test_perimeter_filter_is_one_query_whatever_the_number_of_roots(world, djang
     with django_assert_num_queries(2):  # the perimeter, then the list
         codes = set(Structure.objects.visible_to(user).values_list("code", flat=True))
     assert codes == {"D29", "DDTM-29", "D14", "DDTM-14"}
+
+
+def test_global_perimeter_filter_survives_being_combined(world):
+    from django.db.models import Q
+
+    from bascule.core.perimeter import perimeter_for
+
+    condition = Q(code="nothing-matches") | perimeter_for(world.national).q("path")
+    assert Structure.objects.filter(condition).count() == Structure.objects.count()
