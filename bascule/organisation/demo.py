@@ -405,18 +405,22 @@ def build() -> Builder:
 
 
 @transaction.atomic
-def load_demo(*, stdout: Any = None) -> dict[str, int]:
+def load_demo() -> list[str]:
     """Create the demo organisation and the demo accounts; a second run only refreshes the accounts."""
-    created = {"structures": 0, "people": 0, "assignments": 0}
-    if not Structure.objects.filter(code=ROOT_CODE).exists():
+    lines = []
+    if Structure.objects.filter(code=ROOT_CODE).exists():
+        lines.append("Organisation de démonstration déjà présente : conservée telle quelle.")
+    else:
         b = build()
         structures = list(b.structures.values())
         bulk_create_with_history(structures, Structure, batch_size=500, default_change_reason=REASON)
         bulk_create_with_history(b.people, Person, batch_size=500, default_change_reason=REASON)
         bulk_create_with_history(b.assignments, Assignment, batch_size=500, default_change_reason=REASON)
-        created = {"structures": len(structures), "people": len(b.people), "assignments": len(b.assignments)}
+        lines.append(f"Organisation de démonstration créée : {len(structures)} structures, {len(b.people)} personnes, "
+                     f"{len(b.assignments)} affectations.")  # fmt: skip
     ensure_demo_accounts()
-    return created
+    lines.append(f"Comptes de démonstration (mot de passe « demo ») : {', '.join(DEMO_ACCOUNTS)}.")
+    return lines
 
 
 DEMO_ACCOUNTS = {

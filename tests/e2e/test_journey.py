@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.management import call_command
 
-from bascule.organisation.demo import load_demo
 from bascule.organisation.models import Structure
 from tests.e2e.conftest import serious_violations
 
@@ -22,7 +22,7 @@ def _check_accessibility(page, checked):
 def test_bretagne_lead_browses_edits_and_sees_history(live_server, page, artifacts):
     from playwright.sync_api import expect
 
-    load_demo()
+    call_command("demo_data", verbosity=0)
     checked: list[str] = []
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/compte/connexion/"))
