@@ -9,7 +9,7 @@ from dsfr.forms import DsfrBaseForm
 
 from bascule.core.forms import DateInput, version_field
 from bascule.organisation.geography import REGIONS
-from bascule.programmes.models import Action, ItemKind, Programme, Status, Workstream
+from bascule.programmes.models import Action, ItemKind, Programme, Status, Wave, Workstream
 
 
 class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
@@ -64,6 +64,7 @@ class TemplateItemForm(DsfrBaseForm):
 class ActionFilterForm(DsfrBaseForm):
     q = forms.CharField(label="Rechercher", required=False)
     programme = forms.ChoiceField(label="Programme", required=False)
+    wave = forms.ChoiceField(label="Vague", required=False)
     region = forms.ChoiceField(
         label="Région", choices=[("", "Toutes"), *sorted(REGIONS.items(), key=lambda i: i[1])], required=False
     )
@@ -77,6 +78,11 @@ class ActionFilterForm(DsfrBaseForm):
     def __init__(self, *args: Any, programmes: list[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].choices = [("", "Tous"), *((p.code, str(p)) for p in programmes)]  # type: ignore[attr-defined]
+        waves = Wave.objects.filter(programme__in=programmes).select_related("programme")
+        self.fields["wave"].choices = [
+            ("", "Toutes"),
+            *((str(w.pk), f"{w.programme.code} — {w}") for w in waves),
+        ]  # type: ignore[attr-defined]
 
 
 class ActionPlanImportForm(DsfrBaseForm):

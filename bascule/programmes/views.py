@@ -128,7 +128,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET or None, programmes=programmes)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     filters = selectors.ActionFilters(
-        programme=data.get("programme") or "", region=data.get("region") or "",
+        programme=data.get("programme") or "", wave=data.get("wave") or "", region=data.get("region") or "",
         workstream=str(data.get("workstream") or ""), lead=data.get("lead") or "", status=data.get("status") or "",
         late=bool(data.get("late")), deadline_from=data.get("deadline_from"), deadline_to=data.get("deadline_to"),
         q=data.get("q") or "", sort=request.GET.get("tri", "echeance"),

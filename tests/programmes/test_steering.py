@@ -190,3 +190,18 @@ def test_regional_lead_cannot_edit_national_actions(world, chorus, client):
         ).status_code
         == 403
     )
+
+
+def test_wave_filter(world, chorus, client):
+    from bascule.programmes.services import wave_create
+
+    wave = wave_create(
+        by=world.national,
+        programme=chorus,
+        name="Vague 1",
+        golive_date=date(2027, 1, 1),
+        structures=[world.normandie],
+    )
+    client.force_login(world.national)
+    html = client.get(reverse("programmes:action_list"), {"wave": str(wave.pk)}).content.decode()
+    assert "Action normande" in html and "Action bretonne" not in html
