@@ -197,9 +197,8 @@ def _action_scope(action: Action) -> Structure:
     return action.structure or action.programme.owner
 
 
-def _apply_text_fields(
-    action: Action, index: StructureIndex | None
-) -> tuple[list[Structure], list[Structure]]:
+def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[Structure], list[Structure]]:
+    """Set the fields read from the texts (deadline interval, unrecognised lead); return leads and partners."""
     deadline = parse_deadline(action.deliverable, reference=action.reference_date or timezone.localdate())
     action.deadline_text = action.deliverable[:500]
     action.deadline_start, action.deadline_end = deadline.start, deadline.end
@@ -225,7 +224,7 @@ def action_create(*, by: Any, programme: Programme, code: str, title: str, lead:
     action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
                     deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream,
                     structure=structure, reference_date=reference_date)  # fmt: skip
-    leads, partners = _apply_text_fields(action, index)
+    leads, partners = action_derive(action, index)
     _save(action, by, reason)
     action.lead_structures.set(leads)
     action.partner_structures.set(partners)
@@ -247,7 +246,7 @@ def action_update(*, by: Any, action: Action, version: int, index: StructureInde
         _require_write(by, changes["structure"], "Le nouveau périmètre")
     for name, value in changes.items():
         setattr(current, name, value.strip() if isinstance(value, str) else value)
-    leads, partners = _apply_text_fields(current, index)
+    leads, partners = action_derive(current, index)
     _save(current, by, reason)
     current.lead_structures.set(leads)
     current.partner_structures.set(partners)
