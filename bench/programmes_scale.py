@@ -141,7 +141,7 @@ def main() -> None:
         ]:  # fmt: skip
             queries: list[str] = []
             with connection.execute_wrapper(
-                lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)
+                lambda execute, sql, *rest, queries=queries: queries.append(sql) or execute(sql, *rest)
             ):
                 assert client.get(url).status_code == 200
             view = median_ms(lambda url=url, client=client: client.get(url))
