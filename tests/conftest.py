@@ -118,6 +118,25 @@ def world(db: Any) -> World:
                   lead="DDTM-29, en lien avec D29", deliverable="T2 2024")  # fmt: skip
     action_create(by=users["national"], programme=programme, code="3-1", title="Action normande", structure=normandie,
                   deliverable="2020")  # fmt: skip
+    from django.core.files.base import ContentFile
+
+    from bascule.programmes.models import InstanceItem
+    from bascule.programmes.services import decision_create, deliverable_deposit
+
+    decision_create(
+        by=users["national"],
+        programme=programme,
+        committee="copil",
+        taken_on="2025-06-01",
+        title="Lancer la vague 1",
+    )
+    for region in (bretagne, normandie):
+        item = InstanceItem.objects.filter(workstream__structure=region, kind="deliverable").first()
+        deliverable_deposit(
+            by=users["national"],
+            item=item,
+            upload=ContentFile(b"inventaire", name=f"inventaire-{region.code}.csv"),
+        )
     return World(root, ministry, office, bretagne, finistere, ddtm29, normandie, calvados, ddtm14, person_bzh, person_nor,
                  assignment_bzh, assignment_nor, **users)  # fmt: skip
 

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bascule.core.api import PerimeterViewSet
+from bascule.organisation.models import Structure
 from bascule.programmes import services
 from bascule.programmes.models import Action, Programme, Status, Workstream
 from bascule.programmes.selectors import ActionFilters, action_list, with_structures
@@ -106,6 +107,17 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = ["status", "percent", "progress", "lead_unrecognised"]
 
 
+class ActionCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    programme = serializers.CharField(help_text="code du programme")
+    structure = serializers.UUIDField(
+        required=False, allow_null=True, help_text="région ou département ; vide : action nationale"
+    )
+    code = serializers.CharField(max_length=30)
+    title = serializers.CharField()
+    lead = serializers.CharField(required=False, allow_blank=True, default="")
+    deliverable = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -117,13 +129,39 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     )
 )
 class ActionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, PerimeterViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PerimeterViewSet,
 ):
     """Actions of the user's perimeter; PATCH needs the version read (409 when someone changed it meanwhile)."""
 
     model = Action
     serializer_class = ActionSerializer
-    http_method_names = ["get", "patch", "head", "options"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    @extend_schema(request=ActionCreateSerializer, responses=ActionSerializer)
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        incoming = ActionCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = dict(incoming.validated_data)
+        programme = Programme.objects.visible_to(request.user).filter(code=data.pop("programme")).first()
+        if programme is None:
+            raise serializers.ValidationError({"programme": "Aucun programme visible n'a ce code."})
+        structure_id = data.pop("structure", None)
+        structure = None
+        if structure_id:
+            structure = Structure.objects.visible_to(request.user).filter(pk=structure_id).first()
+            if structure is None:
+                raise serializers.ValidationError(
+                    {"structure": "Aucune structure visible n'a cet identifiant."}
+                )
+        try:
+            action = services.action_create(by=request.user, programme=programme, structure=structure, **data)
+        except PermissionDenied as exc:
+            raise DRFPermissionDenied(str(exc)) from exc
+        return Response(self.get_serializer(self.get_queryset().get(pk=action.pk)).data, status=201)
 
     def get_queryset(self) -> QuerySet[Action]:
         params = self.request.query_params

@@ -51,6 +51,11 @@ def load_demo() -> list[str]:
         scope = regions[index::3]
         wave_create(by=SYSTEM, programme=programme, name=name, golive_date=golive, structures=scope,
                     scope="Régions : " + ", ".join(r.name for r in scope))  # fmt: skip
+    golives = {
+        s.pk: w.golive_date
+        for w in programme.waves.prefetch_related("structures")
+        for s in w.structures.all()
+    }
     root = Structure.objects.get(code="INTERMIN")
     workstreams = workstreams_instantiate(by=SYSTEM, programme=programme, root=root)
     statuses = [Status.DONE, Status.DONE, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.IN_PROGRESS,
@@ -60,10 +65,14 @@ def load_demo() -> list[str]:
         ws.percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(ws.status, rng.randrange(10, 95, 5))
         ws._history_user = None  # type: ignore[attr-defined]
         ws.save()
+        golive = golives.get(ws.structure_id, WAVES[0][1])
         for item in ws.items.all():
+            # Milestones fall due in the months before the region's go-live, workstream by workstream.
+            order = item.template_item.order if item.template_item else 0
+            item.due_date = golive - timedelta(days=240 - 25 * ws.template.number - 10 * order)
             if ws.status == Status.DONE or (ws.status != Status.NOT_STARTED and rng.random() < 0.4):
                 item.done_on = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 300))
-                item.save()
+            item.save()
     count = 0
     for region in regions:
         for number, (title, deliverable, template_number) in enumerate(REGIONAL_ACTIONS, start=1):

@@ -9,7 +9,7 @@ from dsfr.forms import DsfrBaseForm
 
 from bascule.core.forms import DateInput, version_field
 from bascule.organisation.geography import REGIONS
-from bascule.programmes.models import Action, ItemKind, Programme, Status, Wave, Workstream
+from bascule.programmes.models import Action, Decision, ItemKind, Programme, Status, Wave, Workstream
 
 
 class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
@@ -17,7 +17,7 @@ class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     class Meta:
         model = Action
-        fields = ["code", "title", "lead", "deliverable"]
+        fields = ["code", "title", "lead", "deliverable", "decision"]
         widgets = {
             "title": forms.Textarea(attrs={"rows": 3}),
             "lead": forms.TextInput(),
@@ -31,6 +31,7 @@ class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["version"].initial = self.instance.version
+        self.fields["decision"].queryset = self.instance.programme.decisions.all()  # type: ignore[attr-defined]
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -96,3 +97,23 @@ class ActionPlanImportForm(DsfrBaseForm):
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+
+
+class DepositForm(DsfrBaseForm):
+    file = forms.FileField(label="Document", help_text="20 Mo au plus.")
+    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def clean_file(self) -> Any:
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.BASCULE_IMPORT_MAX_BYTES:
+            raise forms.ValidationError("Le document dépasse 20 Mo.")
+        return upload
+
+
+class DecisionForm(DsfrBaseForm):
+    committee = forms.ChoiceField(label="Instance", choices=Decision.Committee.choices)
+    taken_on = forms.DateField(label="Date", widget=DateInput())
+    title = forms.CharField(label="Décision", max_length=255)
+    text = forms.CharField(label="Détail", required=False, widget=forms.Textarea(attrs={"rows": 2}))

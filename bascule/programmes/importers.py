@@ -258,7 +258,7 @@ class ActionPlanImporter(Importer):
             )
         ProgressNote.objects.bulk_create(notes, batch_size=2000)
         for relation, position in ((Action.lead_structures, 0), (Action.partner_structures, 1)):
-            through = relation.through
+            through: Any = relation.through
             through.objects.filter(action_id__in=[a.pk for a in updates]).delete()
             through.objects.bulk_create(
                 [

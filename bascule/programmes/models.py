@@ -33,8 +33,10 @@ class Status(models.TextChoices):
 FINISHED = (Status.DONE, Status.ABANDONED)
 
 
-class ProgrammeQuerySet(models.QuerySet["Programme"]):
-    def visible_to(self, user: Any) -> ProgrammeQuerySet:
+class PerimeterWideQuerySet(models.QuerySet[Any]):
+    """Programme-level objects (programmes, templates, decisions): seen by everyone who has a perimeter."""
+
+    def visible_to(self, user: Any) -> PerimeterWideQuerySet:
         return self.none() if perimeter_for(user).is_empty else self
 
 
@@ -55,7 +57,7 @@ class Programme(VersionedModel):
     )
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
-    objects = ProgrammeQuerySet.as_manager()
+    objects = PerimeterWideQuerySet.as_manager()
 
     class Meta:
         ordering = ["code"]
@@ -96,11 +98,6 @@ class Wave(BaseModel):
         return f"{self.name} ({self.golive_date:%d/%m/%Y})"
 
 
-class TemplateQuerySet(models.QuerySet["WorkstreamTemplate"]):
-    def visible_to(self, user: Any) -> TemplateQuerySet:
-        return self.none() if perimeter_for(user).is_empty else self
-
-
 class WorkstreamTemplate(BaseModel):
     """A national workstream ("chantier") of a programme; `revision` grows with each change offered to instances."""
 
@@ -119,7 +116,7 @@ class WorkstreamTemplate(BaseModel):
     revision = models.PositiveIntegerField("révision", default=1)
 
     history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[prerequisites])
-    objects = TemplateQuerySet.as_manager()
+    objects = PerimeterWideQuerySet.as_manager()
 
     class Meta:
         ordering = ["programme", "number"]
@@ -209,6 +206,11 @@ class Workstream(VersionedModel):
         return {"view": view, "change": perimeter.can_write(self.structure.path), "history": view}
 
 
+class InstanceItemQuerySet(models.QuerySet["InstanceItem"]):
+    def visible_to(self, user: Any) -> InstanceItemQuerySet:
+        return self.filter(perimeter_for(user).q("workstream__structure__path"))
+
+
 class InstanceItem(BaseModel):
     """A milestone or deliverable of one instance; `template_item` empty for one added locally."""
 
@@ -222,10 +224,109 @@ class InstanceItem(BaseModel):
     done_on = models.DateField("réalisé le", null=True, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = InstanceItemQuerySet.as_manager()
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        path = self.workstream.structure.path
+        return {
+            "view": perimeter.can_read(path),
+            "deposit": perimeter.can_write(path) and self.kind == ItemKind.DELIVERABLE,
+        }
 
     class Meta:
         ordering = ["workstream", "due_date", "name"]
         verbose_name = "jalon ou livrable"
+
+
+class DeliverableQuerySet(models.QuerySet["DeliverableVersion"]):
+    def visible_to(self, user: Any) -> DeliverableQuerySet:
+        return self.filter(perimeter_for(user).q("item__workstream__structure__path"))
+
+
+class DeliverableVersion(BaseModel):
+    """One deposit of a deliverable's document; validated (or refused) by the level above the workstream's region."""
+
+    class Validation(models.TextChoices):
+        PENDING = "pending", "À valider"
+        VALIDATED = "validated", "Validé"
+        REFUSED = "refused", "Refusé"
+
+    item = models.ForeignKey(
+        InstanceItem, on_delete=models.CASCADE, related_name="versions", verbose_name="livrable"
+    )
+    number = models.PositiveSmallIntegerField("version")
+    file = models.FileField("document", upload_to="livrables/%Y/%m/")
+    filename = models.CharField("nom du fichier", max_length=255)
+    comment = models.TextField("commentaire", blank=True)
+    deposited_at = models.DateTimeField("déposé le", default=timezone.now)
+    deposited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+    validation = models.CharField(
+        "validation", max_length=20, choices=Validation.choices, default=Validation.PENDING
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="validé par",
+    )
+    validated_at = models.DateTimeField("validé le", null=True, blank=True)
+    validation_comment = models.TextField("avis", blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = DeliverableQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["item", "-number"]
+        verbose_name = "version de livrable"
+        constraints = [models.UniqueConstraint(fields=["item", "number"], name="deliverable_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} — v{self.number}"
+
+    def get_abilities(self, user: Any) -> dict[str, bool]:
+        perimeter = perimeter_for(user)
+        structure = self.item.workstream.structure
+        above = structure.parent.path if structure.parent_id else structure.path  # type: ignore[union-attr]
+        return {"view": perimeter.can_read(structure.path), "validate": perimeter.can_write(above)}
+
+
+class Decision(BaseModel):
+    """A decision of a steering or technical committee; actions may stem from it."""
+
+    visible_to_everyone_in_a_perimeter = True
+
+    class Committee(models.TextChoices):
+        COPIL = "copil", "Comité de pilotage (COPIL)"
+        COTECH = "cotech", "Comité technique (COTECH)"
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="decisions", verbose_name="programme"
+    )
+    committee = models.CharField(
+        "instance", max_length=20, choices=Committee.choices, default=Committee.COPIL
+    )
+    taken_on = models.DateField("date")
+    title = models.CharField("décision", max_length=255)
+    text = models.TextField("détail", blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = PerimeterWideQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-taken_on", "title"]
+        verbose_name = "décision"
+
+    def __str__(self) -> str:
+        return f"{self.get_committee_display()} du {self.taken_on:%d/%m/%Y} : {self.title}"
 
 
 class PainPoint(BaseModel):
@@ -278,6 +379,10 @@ class Action(VersionedModel):
         related_name="actions",
         verbose_name="chantier",
     )
+    decision = models.ForeignKey(
+        "Decision", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
+        verbose_name="décision à l'origine",
+    )  # fmt: skip
     structure = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True, related_name="actions",
                                   verbose_name="périmètre", help_text="Vide : action nationale du programme.")  # fmt: skip
     code = models.CharField("n°", max_length=30)

@@ -120,6 +120,29 @@ def with_structures(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
+def region_page(*, user: Any, programme: Programme, region: Structure) -> dict[str, Any]:
+    """A region's row of the matrix in detail, and its actions (late first, then by deadline)."""
+    workstreams = (
+        Workstream.objects.visible_to(user)
+        .filter(template__programme=programme, structure=region)
+        .select_related("template", "pilot")
+        .annotate(
+            item_count=Count("items"), done_count=Count("items", filter=Q(items__done_on__isnull=False))
+        )
+        .order_by("template__number")
+    )
+    actions = with_structures(
+        action_list(user=user, filters=ActionFilters(programme=programme.code, region=region.region)).filter(
+            structure__path__startswith=region.path
+        )
+    )
+    return {
+        "workstreams": list(workstreams),
+        "actions": list(actions[:200]),
+        "waves": list(region.waves.filter(programme=programme)),
+    }
+
+
 def divergent_workstreams(*, user: Any, programme: Programme) -> QuerySet[Workstream]:
     """Instances that have not taken the latest revision of their template."""
     return (

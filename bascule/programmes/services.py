@@ -20,6 +20,8 @@ from bascule.programmes.leads import StructureIndex, parse_lead
 from bascule.programmes.models import (
     FINISHED,
     Action,
+    Decision,
+    DeliverableVersion,
     InstanceItem,
     PainPoint,
     Programme,
@@ -41,6 +43,7 @@ ACTION_FIELDS = (
     "workstream",
     "structure",
     "reference_date",
+    "decision",
 )
 
 
@@ -192,6 +195,56 @@ def workstream_update(*, by: Any, workstream: Workstream, version: int, **change
     return current
 
 
+# --- deliverables and decisions -------------------------------------------------------------------
+@transaction.atomic
+def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: str = "") -> DeliverableVersion:
+    """Deposit a new version of a deliverable's document (the previous versions stay)."""
+    _require_write(by, item.workstream.structure, "Ce chantier")
+    if item.kind != "deliverable":
+        raise ValidationError("Seul un livrable reçoit un document.")
+    item = InstanceItem.objects.select_for_update().get(pk=item.pk)
+    number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = DeliverableVersion(item=item, number=number, comment=comment.strip(), filename=(upload.name or "document")[:255],
+                                 deposited_by=history_author(by))  # fmt: skip
+    version.file.save(upload.name or "document", upload, save=False)
+    _save(version, by, f"Dépôt de la version {number}")
+    return version
+
+
+@transaction.atomic
+def deliverable_validate(
+    *, by: Any, version: DeliverableVersion, accept: bool, comment: str = ""
+) -> DeliverableVersion:
+    """Validate or refuse a deposited version: the level above the workstream's region decides."""
+    if not version.get_abilities(by)["validate"]:
+        raise PermissionDenied(
+            "La validation revient au niveau supérieur (pilotage national pour une région)."
+        )
+    version.validation = (
+        DeliverableVersion.Validation.VALIDATED if accept else DeliverableVersion.Validation.REFUSED
+    )
+    version.validated_by, version.validated_at = history_author(by), timezone.now()
+    version.validation_comment = comment.strip()
+    _save(version, by, "Validation" if accept else "Refus")
+    if accept and version.item.done_on is None:
+        version.item.done_on = timezone.localdate()
+        _save(version.item, by, "Livrable validé")
+    return version
+
+
+@transaction.atomic
+def decision_create(
+    *, by: Any, programme: Programme, committee: str, taken_on: date, title: str, text: str = ""
+) -> Decision:
+    """Record a committee decision of the programme (editors of the programme only)."""
+    _require_write(by, programme.owner, "Ce programme")
+    decision = Decision(
+        programme=programme, committee=committee, taken_on=taken_on, title=title.strip(), text=text.strip()
+    )
+    _save(decision, by)
+    return decision
+
+
 # --- actions and progress -------------------------------------------------------------------------
 def _action_scope(action: Action) -> Structure:
     return action.structure or action.programme.owner
@@ -218,11 +271,11 @@ def action_create(*, by: Any, programme: Programme, code: str, title: str, lead:
                   pain_point: PainPoint | None = None, workstream: Workstream | None = None,
                   structure: Structure | None = None, reference_date: date | None = None,
                   progress: str = "", status: str = Status.NOT_STARTED, index: StructureIndex | None = None,
-                  reason: str = "") -> Action:  # fmt: skip
+                  reason: str = "", decision: Decision | None = None) -> Action:  # fmt: skip
     """Create an action; its deadline is read from the deliverable text and its lead from the pilot text."""
     _require_write(by, structure or programme.owner, "Ce périmètre")
     action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
-                    deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream,
+                    deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream, decision=decision,
                     structure=structure, reference_date=reference_date)  # fmt: skip
     leads, partners = action_derive(action, index)
     _save(action, by, reason)

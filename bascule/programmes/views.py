@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,18 +14,30 @@ from bascule.core.access import get_visible_or_404, require_ability
 from bascule.core.exports import FORMATS, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
+from bascule.core.perimeter import perimeter_for
 from bascule.core.services import taskrun_start
+from bascule.organisation.models import Structure
 from bascule.programmes import selectors, services
 from bascule.programmes.forms import (
     ActionFilterForm,
     ActionForm,
     ActionPlanImportForm,
+    DecisionForm,
+    DepositForm,
     ProgressForm,
     TemplateItemForm,
     WorkstreamForm,
 )
 from bascule.programmes.importers import ACTION_COLUMNS, export_rows
-from bascule.programmes.models import Action, Programme, Workstream, WorkstreamTemplate
+from bascule.programmes.models import (
+    Action,
+    DeliverableVersion,
+    InstanceItem,
+    Programme,
+    Workstream,
+    WorkstreamTemplate,
+)
+from bascule.programmes.timeline import programme_timeline as build_timeline
 
 
 @require_GET
@@ -45,9 +57,30 @@ def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
         "templates": programme.templates.prefetch_related("items", "prerequisites"),
         "matrix": selectors.workstream_matrix(user=request.user, programme=programme),
         "divergent": selectors.divergent_workstreams(user=request.user, programme=programme),
+        "decisions": programme.decisions.all(),
+        "decision_form": DecisionForm(),
         "item_form": TemplateItemForm(),
     }
     return render(request, "programmes/programme_detail.html", context)
+
+
+@require_GET
+def programme_timeline(request: HttpRequest, programme_id: str) -> HttpResponse:
+    programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
+    timeline = build_timeline(user=request.user, programme=programme)
+    return render(request, "programmes/timeline.html", {"programme": programme, "timeline": timeline})
+
+
+@require_GET
+def region_detail(request: HttpRequest, programme_id: str, structure_id: str) -> HttpResponse:
+    programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
+    region = get_visible_or_404(Structure.objects, request.user, pk=structure_id)
+    context = {
+        "programme": programme,
+        "region": region,
+        **selectors.region_page(user=request.user, programme=programme, region=region),
+    }
+    return render(request, "programmes/region_detail.html", context)
 
 
 @require_POST
@@ -72,7 +105,7 @@ def template_item_add(request: HttpRequest, workstreamtemplate_id: str) -> HttpR
 @require_GET
 def workstream_detail(request: HttpRequest, workstream_id: str) -> HttpResponse:
     workstream = get_visible_or_404(
-        Workstream.objects.select_related("template__programme", "structure", "pilot"),
+        Workstream.objects.select_related("template__programme", "structure__parent", "pilot"),
         request.user,
         pk=workstream_id,
     )
@@ -82,7 +115,10 @@ def workstream_detail(request: HttpRequest, workstream_id: str) -> HttpResponse:
     context = {
         "workstream": workstream,
         "abilities": workstream.get_abilities(request.user),
-        "items": workstream.items.all(),
+        "items": workstream.items.prefetch_related("versions__deposited_by", "versions__validated_by"),
+        "deposit_form": DepositForm(),
+        "can_validate": bool(workstream.structure.parent_id)
+        and perimeter_for(request.user).can_write(workstream.structure.parent.path),  # type: ignore[union-attr]
         "unmet": [p for p in prerequisites if p.status != "done"],
         "pending": workstream.template.items.filter(revision__gt=workstream.synced_revision),
         "actions": workstream.actions.all(),
@@ -151,7 +187,14 @@ def action_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def action_detail(request: HttpRequest, action_id: str) -> HttpResponse:
     action = get_visible_or_404(
-        Action.objects.select_related("programme__owner", "pain_point", "structure", "workstream__template"),
+        Action.objects.select_related(
+            "programme__owner",
+            "pain_point",
+            "structure",
+            "workstream__template",
+            "workstream__structure",
+            "decision",
+        ),
         request.user,
         pk=action_id,
     )
@@ -217,3 +260,59 @@ def action_import(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
         return redirect("core:taskrun_detail", taskrun_id=run.pk)
     return render(request, "programmes/action_import.html", {"form": form, "columns": ACTION_COLUMNS})
+
+
+@require_POST
+def deliverable_deposit(request: HttpRequest, instanceitem_id: str) -> HttpResponse:
+    item = get_visible_or_404(
+        InstanceItem.objects.select_related("workstream__structure"), request.user, pk=instanceitem_id
+    )
+    require_ability(item, request.user, "deposit")
+    form = DepositForm(request.POST, request.FILES)
+    if form.is_valid():
+        version = services.deliverable_deposit(by=request.user, item=item, upload=form.cleaned_data["file"],
+                                               comment=form.cleaned_data["comment"])  # fmt: skip
+        messages.success(
+            request, f"Version {version.number} de « {item.name} » déposée ; elle attend la validation."
+        )
+    else:
+        messages.error(
+            request, "Aucun document déposé : " + " ".join(" ".join(v) for v in form.errors.values())
+        )
+    return redirect("programmes:workstream_detail", workstream_id=item.workstream_id)
+
+
+@require_GET
+def deliverable_download(request: HttpRequest, deliverableversion_id: str) -> FileResponse:
+    version = get_visible_or_404(DeliverableVersion.objects.select_related("item__workstream__structure"), request.user,
+                                 pk=deliverableversion_id)  # fmt: skip
+    return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.filename)
+
+
+@require_POST
+def deliverable_validate(request: HttpRequest, deliverableversion_id: str) -> HttpResponse:
+    version = get_visible_or_404(DeliverableVersion.objects.select_related("item__workstream__structure__parent"),
+                                 request.user, pk=deliverableversion_id)  # fmt: skip
+    require_ability(version, request.user, "validate")
+    accept = request.POST.get("decision") == "valider"
+    services.deliverable_validate(
+        by=request.user, version=version, accept=accept, comment=request.POST.get("comment", "")
+    )
+    messages.success(request, f"Version {version.number} {'validée' if accept else 'refusée'}.")
+    return redirect("programmes:workstream_detail", workstream_id=version.item.workstream_id)
+
+
+@require_POST
+def decision_add(request: HttpRequest, programme_id: str) -> HttpResponse:
+    programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
+    require_ability(programme, request.user, "change")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        services.decision_create(by=request.user, programme=programme, **form.cleaned_data)
+        messages.success(request, "La décision a été enregistrée.")
+    else:
+        messages.error(
+            request,
+            "La décision n'a pas été enregistrée : " + " ".join(" ".join(v) for v in form.errors.values()),
+        )
+    return redirect("programmes:programme_detail", programme_id=programme.pk)

@@ -70,7 +70,9 @@ def test_sample_preview_then_apply(world, programme):
     assert actions["2-3"].status == Status.NOT_STARTED and actions["1-1"].status == Status.IN_PROGRESS
     assert ProgressNote.objects.filter(action=actions["1-1"], on=date(2011, 12, 1)).count() == 1
     record = actions["1-1"].history.first()
-    assert record.history_user == world.national and record.history_change_reason == "Import du plan d'actions"
+    assert (
+        record.history_user == world.national and record.history_change_reason == "Import du plan d'actions"
+    )
 
 
 def test_reimport_changes_nothing_and_a_new_progress_adds_a_note(world, programme):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -205,3 +206,131 @@ def test_wave_filter(world, chorus, client):
     client.force_login(world.national)
     html = client.get(reverse("programmes:action_list"), {"wave": str(wave.pk)}).content.decode()
     assert "Action normande" in html and "Action bretonne" not in html
+
+
+def test_api_creates_actions_through_the_service(world, chorus):
+    api = APIClient()
+    api.force_authenticate(world.lead_bzh)
+    payload = {"programme": "CHORUS", "structure": str(world.finistere.pk), "code": "29-1", "title": "Former les agents",
+               "lead": "D29, avec DDTM-29", "deliverable": "d'ici fin 2027"}  # fmt: skip
+    created = api.post("/api/v1/actions/", payload, format="json")
+    assert created.status_code == 201, created.json()
+    assert created.json()["deadline"]["end"] == "2027-12-31" and created.json()["partner_structures"] == [
+        "DDTM-29"
+    ]
+    assert Action.objects.get(code="29-1").history.first().history_user == world.lead_bzh
+    outside = api.post(
+        "/api/v1/actions/", {**payload, "code": "14-1", "structure": str(world.calvados.pk)}, format="json"
+    )
+    assert outside.status_code == 400
+    national = api.post("/api/v1/actions/", {**payload, "code": "N-1", "structure": None}, format="json")
+    assert national.status_code == 403  # a national action needs rights on the programme
+    duplicate = api.post("/api/v1/actions/", payload, format="json")
+    assert duplicate.status_code == 400 and "déjà une action de ce numéro" in str(duplicate.json())
+
+
+def test_region_page(world, chorus, client):
+    client.force_login(world.lead_bzh)
+    page = client.get(
+        reverse("programmes:region_detail", args=[chorus.pk, world.bretagne.pk])
+    ).content.decode()
+    assert "Action bretonne" in page and "Reprise des données" in page
+    assert (
+        client.get(reverse("programmes:region_detail", args=[chorus.pk, world.normandie.pk])).status_code
+        == 404
+    )
+
+
+def test_deliverables_are_versioned_documents_validated_by_the_level_above(world, chorus, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from bascule.programmes.models import DeliverableVersion, InstanceItem
+
+    item = InstanceItem.objects.filter(workstream__structure=world.bretagne, kind="deliverable").first()
+    client.force_login(world.lead_bzh)
+    upload = SimpleUploadedFile("inventaire-v2.csv", b"EJ;montant\n1;10\n")
+    client.post(reverse("programmes:deliverable_deposit", args=[item.pk]), {"file": upload})
+    versions = list(item.versions.order_by("number"))
+    assert [v.number for v in versions] == [1, 2] and versions[1].deposited_by == world.lead_bzh
+    download = client.get(reverse("programmes:deliverable_download", args=[versions[1].pk]))
+    assert b"".join(download.streaming_content) == b"EJ;montant\n1;10\n"
+    # The region cannot validate its own deliverable; national steering (the level above) can.
+    assert (
+        client.post(
+            reverse("programmes:deliverable_validate", args=[versions[1].pk]), {"decision": "valider"}
+        ).status_code
+        == 403
+    )
+    client.force_login(world.national)
+    client.post(
+        reverse("programmes:deliverable_validate", args=[versions[1].pk]),
+        {"decision": "valider", "comment": "Conforme"},
+    )
+    versions[1].refresh_from_db()
+    item.refresh_from_db()
+    assert (
+        versions[1].validation == DeliverableVersion.Validation.VALIDATED
+        and versions[1].validated_by == world.national
+    )
+    assert item.done_on is not None
+    assert versions[1].history.count() == 2  # deposit, then validation
+    client.force_login(world.lead_nor)
+    assert client.get(reverse("programmes:deliverable_download", args=[versions[1].pk])).status_code == 404
+
+
+def test_decisions_and_actions_that_stem_from_them(world, chorus, client):
+    decision = chorus.decisions.get()
+    client.force_login(world.national)
+    client.post(
+        reverse("programmes:decision_add", args=[chorus.pk]),
+        {"committee": "cotech", "taken_on": "2025-09-01", "title": "Reporter la reprise"},
+    )
+    assert chorus.decisions.count() == 2
+    action = Action.objects.get(code="1-1")
+    form = {
+        "code": "1-1",
+        "title": action.title,
+        "lead": "",
+        "deliverable": action.deliverable,
+        "decision": decision.pk,
+        "version": action.version,
+    }
+    assert client.post(reverse("programmes:action_edit", args=[action.pk]), form).status_code == 302
+    assert (
+        "Lancer la vague 1"
+        in client.get(reverse("programmes:action_detail", args=[action.pk])).content.decode()
+    )
+    client.force_login(world.lead_bzh)
+    assert (
+        client.post(
+            reverse("programmes:decision_add", args=[chorus.pk]),
+            {"committee": "copil", "taken_on": "2025-09-01", "title": "X"},
+        ).status_code
+        == 403
+    )
+
+
+def test_timeline_places_golives_milestones_and_actions(world, chorus, client):
+    from bascule.programmes.models import InstanceItem
+    from bascule.programmes.services import wave_create
+
+    wave_create(
+        by=world.national,
+        programme=chorus,
+        name="Vague 1",
+        golive_date=date(2027, 1, 1),
+        structures=[world.bretagne],
+    )
+    InstanceItem.objects.filter(workstream__structure=world.bretagne, workstream__template__number=3).update(
+        due_date=date(2026, 10, 1)
+    )
+    client.force_login(world.lead_bzh)
+    page = client.get(reverse("programmes:programme_timeline", args=[chorus.pk])).content.decode()
+    assert "Vague 1 : bascule le 01/01/2027" in page
+    assert "Chantier 3. Reprise des données" in page
+    assert "2-1 — Action bretonne (Bretagne) : du 01/04/2024 au 30/06/2024" in page and "(en retard)" in page
+    assert "Action normande" not in page  # outside the perimeter
+    assert (
+        'style="left: 0.0%' in page or 'style="left: 0%' in page or re.search(r'style="left: \d+\.\d+%', page)
+    )
+    assert not re.search(r'style="left: \d+,\d+%', page)  # never a French decimal comma in CSS
