@@ -14,6 +14,7 @@ urlpatterns = [
     path("chantiers/<uuid:workstream_id>/modifier/", views.workstream_edit, name="workstream_edit"),
     path("chantiers/<uuid:workstream_id>/accepter/", views.workstream_accept, name="workstream_accept"),
     path("<uuid:programme_id>/decisions/", views.decision_add, name="decision_add"),
+    path("<uuid:programme_id>/instancier/", views.programme_instantiate, name="programme_instantiate"),
     path("livrables/<uuid:instanceitem_id>/depot/", views.deliverable_deposit, name="deliverable_deposit"),
     path(
         "livrables/versions/<uuid:deliverableversion_id>/",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,7 +17,7 @@ from bascule.core.forms import run_service
 from bascule.core.history import history_entries
 from bascule.core.perimeter import perimeter_for
 from bascule.core.services import taskrun_start
-from bascule.organisation.models import Structure
+from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes import selectors, services
 from bascule.programmes.forms import (
     ActionFilterForm,
@@ -315,4 +316,28 @@ def decision_add(request: HttpRequest, programme_id: str) -> HttpResponse:
             request,
             "La décision n'a pas été enregistrée : " + " ".join(" ".join(v) for v in form.errors.values()),
         )
+    return redirect("programmes:programme_detail", programme_id=programme.pk)
+
+
+@require_POST
+def programme_instantiate(request: HttpRequest, programme_id: str) -> HttpResponse:
+    """Instance the programme's workstreams in every region (or department) the user may edit."""
+    programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
+    kind = StructureKind.DEPARTMENT if request.POST.get("kind") == "department" else StructureKind.REGION
+    perimeter = perimeter_for(request.user)
+    roots = Structure.objects.filter(parent__isnull=True) if perimeter.global_write else Structure.objects.filter(
+        path__in=perimeter.write_paths
+    )  # fmt: skip
+    created, allowed = 0, False
+    for root in roots:
+        try:
+            created += len(
+                services.workstreams_instantiate(by=request.user, programme=programme, root=root, kind=kind)
+            )
+            allowed = True
+        except PermissionDenied:
+            continue  # no region (department) to edit under this root
+    if not allowed:
+        raise PermissionDenied("Aucune région ni aucun département de votre périmètre de modification.")
+    messages.success(request, f"{created} chantier(s) instancié(s) ; ceux qui existaient sont conservés.")
     return redirect("programmes:programme_detail", programme_id=programme.pk)

@@ -334,3 +334,30 @@ def test_timeline_places_golives_milestones_and_actions(world, chorus, client):
         'style="left: 0.0%' in page or 'style="left: 0%' in page or re.search(r'style="left: \d+\.\d+%', page)
     )
     assert not re.search(r'style="left: \d+,\d+%', page)  # never a French decimal comma in CSS
+
+
+def test_instancing_from_the_programme_page(world, client):
+    from bascule.programmes.services import programme_create
+
+    programme = programme_create(
+        by=world.national, code="NEW", name="Nouveau", owner=world.national_office, standard_workstreams=True
+    )
+    client.force_login(world.referent_29)  # a departmental referent instances in their department only
+    client.post(reverse("programmes:programme_instantiate", args=[programme.pk]), {"kind": "department"})
+    assert set(
+        Workstream.objects.filter(template__programme=programme).values_list("structure__code", flat=True)
+    ) == {"D29"}
+    client.force_login(world.national)
+    client.post(reverse("programmes:programme_instantiate", args=[programme.pk]), {"kind": "region"})
+    instances = Workstream.objects.filter(template__programme=programme)
+    assert (
+        instances.filter(structure=world.bretagne).count() == 7
+        and instances.filter(structure=world.normandie).count() == 7
+    )
+    client.force_login(world.reader_bzh)
+    assert (
+        client.post(
+            reverse("programmes:programme_instantiate", args=[programme.pk]), {"kind": "region"}
+        ).status_code
+        == 403
+    )
