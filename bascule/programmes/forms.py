@@ -9,6 +9,7 @@ from dsfr.forms import DsfrBaseForm
 
 from bascule.core.forms import DateInput, version_field
 from bascule.organisation.geography import REGIONS
+from bascule.organisation.models import Structure
 from bascule.programmes.models import Action, Decision, ItemKind, Programme, Status, Wave, Workstream
 
 
@@ -117,3 +118,24 @@ class DecisionForm(DsfrBaseForm):
     taken_on = forms.DateField(label="Date", widget=DateInput())
     title = forms.CharField(label="Décision", max_length=255)
     text = forms.CharField(label="Détail", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ActionCreateForm(DsfrBaseForm):
+    programme = forms.ModelChoiceField(label="Programme", queryset=Programme.objects.none())
+    structure = forms.ModelChoiceField(
+        label="Région ou département", queryset=Structure.objects.none(), required=False,
+        help_text="Vide : action nationale du programme (réservée à ceux qui modifient le programme).",
+    )  # fmt: skip
+    code = forms.CharField(label="N°", max_length=30, help_text="Par exemple 3-2 (irritant 3, action 2).")
+    title = forms.CharField(label="Action", widget=forms.Textarea(attrs={"rows": 3}))
+    lead = forms.CharField(
+        label="Pilote", required=False, help_text="Tel qu'écrit : « DMAT/SDAT, en lien avec les SGAR »."
+    )
+    deliverable = forms.CharField(
+        label="Livrables et échéances", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, programmes: Any, structures: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
+        self.fields["structure"].queryset = structures  # type: ignore[attr-defined]

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path("actions/", views.action_list, name="action_list"),
     path("actions/import/", views.action_import, name="action_import"),
+    path("actions/nouvelle/", views.action_create, name="action_create"),
     path("actions/<uuid:action_id>/", views.action_detail, name="action_detail"),
     path("actions/<uuid:action_id>/modifier/", views.action_edit, name="action_edit"),
     path("actions/<uuid:action_id>/avancement/", views.progress_add, name="progress_add"),

@@ -20,6 +20,7 @@ from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes import selectors, services
 from bascule.programmes.forms import (
+    ActionCreateForm,
     ActionFilterForm,
     ActionForm,
     ActionPlanImportForm,
@@ -341,3 +342,21 @@ def programme_instantiate(request: HttpRequest, programme_id: str) -> HttpRespon
         raise PermissionDenied("Aucune région ni aucun département de votre périmètre de modification.")
     messages.success(request, f"{created} chantier(s) instancié(s) ; ceux qui existaient sont conservés.")
     return redirect("programmes:programme_detail", programme_id=programme.pk)
+
+
+def action_create(request: HttpRequest) -> HttpResponse:
+    """A new action, national or in a region/department of the user's editable perimeter."""
+    if not perimeter_for(request.user).can_write_somewhere:
+        raise Http404("Votre rôle ne permet pas de créer des actions.")
+    structures = Structure.objects.editable_by(request.user).filter(
+        kind__in=[StructureKind.REGION, StructureKind.DEPARTMENT]
+    ).order_by("path")  # fmt: skip
+    form = ActionCreateForm(request.POST or None, programmes=Programme.objects.visible_to(request.user),
+                            structures=structures)  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        action = run_service(form, lambda: services.action_create(by=request.user, **data))
+        if action is not None:
+            messages.success(request, f"L'action {action.code} a été créée.")
+            return redirect("programmes:action_detail", action_id=action.pk)
+    return render(request, "programmes/action_create.html", {"form": form})

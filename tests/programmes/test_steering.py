@@ -361,3 +361,22 @@ def test_instancing_from_the_programme_page(world, client):
         ).status_code
         == 403
     )
+
+
+def test_create_an_action_from_the_page(world, chorus, client):
+    client.force_login(world.lead_bzh)
+    url = reverse("programmes:action_create")
+    form = {"programme": chorus.pk, "structure": world.bretagne.pk, "code": "53-9", "title": "Réunir les référents",
+            "lead": "R53, avec D29", "deliverable": "Réunion mi-mars 2027"}  # fmt: skip
+    response = client.post(url, form)
+    assert response.status_code == 302
+    action = Action.objects.get(code="53-9")
+    assert action.deadline_end == date(2027, 3, 20) and [s.code for s in action.partner_structures.all()] == [
+        "D29"
+    ]
+    national = client.post(url, {**form, "code": "N-9", "structure": ""})
+    assert national.status_code == 200 and "hors de votre périmètre" in national.content.decode()
+    outside = client.post(url, {**form, "code": "14-9", "structure": world.calvados.pk})
+    assert outside.status_code == 200 and not Action.objects.filter(code="14-9").exists()
+    client.force_login(world.reader_bzh)
+    assert client.get(url).status_code == 404
