@@ -203,7 +203,14 @@ class Workstream(VersionedModel):
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)
         view = perimeter.can_read(self.structure.path)
-        return {"view": view, "change": perimeter.can_write(self.structure.path), "history": view}
+        # Deliverables are validated by the level above the workstream's region (or department).
+        above = self.structure.parent.path if self.structure.parent else None
+        return {
+            "view": view,
+            "change": perimeter.can_write(self.structure.path),
+            "history": view,
+            "validate": above is not None and perimeter.can_write(above),
+        }
 
 
 class InstanceItemQuerySet(models.QuerySet["InstanceItem"]):
@@ -293,10 +300,8 @@ class DeliverableVersion(BaseModel):
         return f"{self.item.name} — v{self.number}"
 
     def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        structure = self.item.workstream.structure
-        above = structure.parent.path if structure.parent_id else structure.path  # type: ignore[union-attr]
-        return {"view": perimeter.can_read(structure.path), "validate": perimeter.can_write(above)}
+        workstream = self.item.workstream.get_abilities(user)
+        return {"view": workstream["view"], "validate": workstream["validate"]}
 
 
 class Decision(BaseModel):

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Max, Min
+from django.utils import timezone
 
 from bascule.programmes.models import Action, InstanceItem, Programme
 
@@ -57,7 +58,7 @@ def programme_timeline(
     """Rows: one per workstream (milestones due in the user's regions), then actions grouped by pain point."""
     from django.urls import reverse
 
-    today = today or date.today()
+    today = today or timezone.localdate()
     waves = list(programme.waves.all())
     items = (
         InstanceItem.objects.visible_to(user)

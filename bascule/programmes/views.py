@@ -119,8 +119,6 @@ def workstream_detail(request: HttpRequest, workstream_id: str) -> HttpResponse:
         "abilities": workstream.get_abilities(request.user),
         "items": workstream.items.prefetch_related("versions__deposited_by", "versions__validated_by"),
         "deposit_form": DepositForm(),
-        "can_validate": bool(workstream.structure.parent_id)
-        and perimeter_for(request.user).can_write(workstream.structure.parent.path),  # type: ignore[union-attr]
         "unmet": [p for p in prerequisites if p.status != "done"],
         "pending": workstream.template.items.filter(revision__gt=workstream.synced_revision),
         "actions": workstream.actions.all(),
