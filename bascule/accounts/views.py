@@ -10,10 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
+from rest_framework.authtoken.models import Token
 
 from bascule.accounts import forms
 from bascule.accounts.services import api_token_regenerate, api_token_revoke
-from bascule.organisation.selectors import account_summary
+from bascule.core.registry import ACCOUNT_PANELS, panels_for
 
 
 class LoginView(auth_views.LoginView):
@@ -56,7 +57,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html", account_summary(user=request.user))
+    panels = panels_for(ACCOUNT_PANELS, request.user)
+    context = {"panels": panels, "token": Token.objects.filter(user=request.user).first()}
+    return render(request, "accounts/account.html", context)
 
 
 @require_POST

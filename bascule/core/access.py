@@ -7,6 +7,8 @@ from typing import Any, Protocol
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
 
+from bascule.core.perimeter import perimeter_for
+
 
 class HasAbilities(Protocol):
     def get_abilities(self, user: Any) -> dict[str, bool]: ...
@@ -27,3 +29,8 @@ def require_ability(obj: HasAbilities, user: Any, ability: str) -> None:
     """Raise 403 when the user sees the object but may not perform `ability` on it."""
     if not obj.get_abilities(user).get(ability, False):
         raise PermissionDenied("Vous n'avez pas les droits nécessaires pour cette action.")
+
+
+def can_write_somewhere(user: Any) -> bool:
+    """Whether the user may create anything at all (an editor role somewhere, or national steering)."""
+    return perimeter_for(user).can_write_somewhere

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from bascule.core.perimeter import perimeter_for
+from bascule.core.registry import NAVIGATION, NavEntry
 
 SITE = {
     "site_title": "Bascule",
@@ -17,24 +18,22 @@ SITE = {
     "beta_tag": True,
 }
 
-NAVIGATION = [
-    ("core:home", "Accueil", ""),
-    ("organisation:structure_tree", "Structures", "/organisation/structures"),
-    ("organisation:person_list", "Personnes", "/organisation/personnes"),
-    ("programmes:programme_list", "Programmes", "/programmes"),
-    ("organisation:import", "Imports", "/organisation/import"),
-]
-
 
 def bascule(request: HttpRequest) -> dict[str, Any]:
     path = request.path
-    navigation = []
-    for url_name, label, prefix in NAVIGATION:
-        url = reverse(url_name)
-        current = path == url if not prefix else path.startswith(prefix)
-        navigation.append({"url": url, "label": label, "current": current})
     user = getattr(request, "user", None)
-    perimeter = perimeter_for(user) if user is not None and user.is_authenticated else None
+    authenticated = user is not None and user.is_authenticated
+    navigation = []
+    home = reverse("core:home")
+    for entry in [NavEntry("core:home", "Accueil", "", 0), *NAVIGATION]:
+        if entry.visible is not None and not (authenticated and entry.visible(user)):
+            continue
+        url = reverse(entry.url_name)
+        current = path == url if not entry.prefix else path.startswith(entry.prefix)
+        navigation.append(
+            {"url": url, "label": entry.label, "current": current or (url == home and path == home)}
+        )
+    perimeter = perimeter_for(user) if authenticated else None
     return {
         # str() generates the nonce now: django-csp's lazy nonce is falsy until evaluated.
         "csp_nonce": str(getattr(request, "csp_nonce", "")),

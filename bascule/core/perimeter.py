@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
+from bascule.core.registry import assignment_rows
 from bascule.core.roles import EDITOR_ROLES, GLOBAL_ROLES
 
 _CACHE_ATTRIBUTE = "_bascule_perimeter"
@@ -36,6 +36,12 @@ class Perimeter:
     read_paths: tuple[str, ...] = ()
     write_paths: tuple[str, ...] = ()
     roles: frozenset[str] = field(default_factory=frozenset)
+    # (role, minimal paths where the user holds it): what some rules need beyond read/write (e.g. grants).
+    role_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def paths_of(self, role: str) -> tuple[str, ...]:
+        """The subtrees where the user holds `role` today."""
+        return dict(self.role_paths).get(role, ())
 
     @property
     def can_write_somewhere(self) -> bool:
@@ -79,19 +85,19 @@ def compute_perimeter(user: Any, *, on: date | None = None) -> Perimeter:
         return EMPTY
     if user.is_superuser:
         return Perimeter(global_read=True, global_write=True)
-    day = on or timezone.localdate()
-    assignment_model = apps.get_model("organisation", "Assignment")
-    rows: list[tuple[str, str]] = list(
-        assignment_model.objects.active(on=day)
-        .filter(person__user=user)
-        .values_list("role", "structure__path")
-    )
+    rows = assignment_rows(user, on or timezone.localdate())
     roles = frozenset(role for role, _ in rows)
+    by_role: dict[str, set[str]] = {}
+    for role, path in rows:
+        by_role.setdefault(role, set()).add(path)
+    role_paths = tuple(sorted((role, _minimal(paths)) for role, paths in by_role.items()))
     if roles & GLOBAL_ROLES:
-        return Perimeter(global_read=True, global_write=True, roles=roles)
+        return Perimeter(global_read=True, global_write=True, roles=roles, role_paths=role_paths)
     read_paths = {path for _, path in rows}
     write_paths = {path for role, path in rows if role in EDITOR_ROLES}
-    return Perimeter(read_paths=_minimal(read_paths), write_paths=_minimal(write_paths), roles=roles)
+    return Perimeter(
+        read_paths=_minimal(read_paths), write_paths=_minimal(write_paths), roles=roles, role_paths=role_paths
+    )
 
 
 def perimeter_for(user: Any) -> Perimeter:

@@ -14,13 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from bascule.core.access import get_visible_or_404
 from bascule.core.imports import IMPORTERS, ImportReport
 from bascule.core.models import TaskRun
+from bascule.core.registry import HOME_PANELS, panels_for
 from bascule.core.services import taskrun_start
-from bascule.organisation.selectors import home_summary
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"summary": home_summary(user=request.user)})
+    return render(request, "core/home.html", {"panels": panels_for(HOME_PANELS, request.user)})
 
 
 @login_not_required

@@ -10,8 +10,14 @@ from dsfr.forms import DsfrBaseForm
 from bascule.core.forms import DateInput, version_field
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
+from bascule.organisation.grants import grantable_roles, grantable_structures_q
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
-from bascule.organisation.services import ASSIGNMENT_FIELDS, PERSON_FIELDS, STRUCTURE_FIELDS
+from bascule.organisation.services import (
+    ASSIGNMENT_FIELDS,
+    PERSON_FIELDS,
+    STRUCTURE_FIELDS,
+    STRUCTURE_POSITION_FIELDS,
+)
 
 REGION_CHOICES = [("", "—"), *sorted(REGIONS.items(), key=lambda item: item[1])]
 DEPARTMENT_CHOICES = [("", "—"), *((code, f"{code} — {name}") for code, (name, _) in DEPARTMENTS.items())]
@@ -24,6 +30,7 @@ class StructureChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
     version = version_field()
+    position_locked = False  # code, parent, region and department belong to the level above
     region = forms.ChoiceField(label="Région", choices=REGION_CHOICES, required=False)
     department = forms.ChoiceField(label="Département", choices=DEPARTMENT_CHOICES, required=False)
 
@@ -43,6 +50,12 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
                 path__startswith=self.instance.path
             )
+            if not self.instance.get_abilities(user)["reposition"]:
+                self.position_locked = True
+                for name in STRUCTURE_POSITION_FIELDS:
+                    self.fields[name].disabled = True
+                # The current parent stays displayable even when it is outside the editable perimeter.
+                self.fields["parent"].queryset = Structure.objects.filter(pk=self.instance.parent_id)  # type: ignore[attr-defined]
         else:
             del self.fields["version"]
 
@@ -87,8 +100,12 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
-        self.fields["role"].choices = Role.choices  # type: ignore[attr-defined]
+        # Only what the grant matrix lets the author give is offered; the service decides each (role, structure).
+        self.fields["structure"].queryset = Structure.objects.filter(  # type: ignore[attr-defined]
+            grantable_structures_q(user)
+        ).order_by("path")
+        allowed = set(grantable_roles(user))
+        self.fields["role"].choices = [c for c in Role.choices if c[0] in allowed]  # type: ignore[attr-defined]
         if not self.instance._state.adding:
             self.fields["version"].initial = self.instance.version
         else:
@@ -117,6 +134,14 @@ class PersonFilterForm(DsfrBaseForm):
         label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False
     )
     role = forms.ChoiceField(label="Rôle actif", choices=[("", "Tous"), *Role.choices], required=False)
+
+
+class GrantLogFilterForm(DsfrBaseForm):
+    q = forms.CharField(label="Rechercher (personne ou auteur)", required=False, max_length=100)
+    role = forms.ChoiceField(label="Rôle", choices=[("", "Tous"), *Role.choices], required=False)
+    structure = forms.CharField(
+        label="Structure (code, avec ses sous-structures)", required=False, max_length=60
+    )
 
 
 class ImportForm(DsfrBaseForm):

@@ -34,6 +34,7 @@ from bascule.core.roles import Role
 from bascule.core.spreadsheets import SpreadsheetError, normalise_label
 from bascule.organisation import services
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
+from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import Assignment, Category, Person, Structure, StructureKind
 
 KIND_SYNONYMS: dict[str, str] = {
@@ -232,14 +233,23 @@ class StructureImporter(Importer):
         if parent_code and parent is None:
             parent_ok = accepted[parent_code].payload["writable"]
         elif parent is not None:
-            parent_ok = perimeter.can_write(parent.path)
+            parent_ok = parent.get_abilities(self.user)["add_child"]
         else:
             parent_ok = perimeter.global_write
         current = existing.get(code)
-        if current is not None and not perimeter.can_write(current.path):
+        abilities = current.get_abilities(self.user) if current is not None else {}
+        if current is not None and not abilities["change"]:
             reader.error("code", "cette structure existe hors de votre périmètre de modification.")
             return reject(reader, code)
         current_parent_code = current.parent.code if current is not None and current.parent else ""
+        if current is not None and not abilities["reposition"]:
+            for key, current_value in (("parent", current_parent_code), ("region", current.region),
+                                       ("department", current.department)):  # fmt: skip
+                wanted = parent_code if key == "parent" else values.get(key, current_value)
+                if wanted != current_value:
+                    reader.error(key, "le rattachement, la région et le département de cette structure relèvent "
+                                      "du niveau supérieur.")  # fmt: skip
+                    return reject(reader, code)
         if (current is None or current_parent_code != parent_code) and not parent_ok:
             reader.error(
                 "parent",
@@ -403,7 +413,6 @@ class PersonImporter(Importer):
         return values
 
     def plan(self, readers: list[RowReader]) -> list[Planned]:
-        perimeter = perimeter_for(self.user)
         codes = set()
         for reader in readers:
             codes |= {
@@ -453,21 +462,21 @@ class PersonImporter(Importer):
                     results.append(reject(reader, email))
                     continue
             elif current is None:
-                if not perimeter.can_write(values["structure"].path):
+                if not values["structure"].get_abilities(self.user)["add_person"]:
                     reader.error("structure", "structure hors de votre périmètre de modification.")
                     results.append(reject(reader, email))
                     continue
                 plan.person_action = "create"
                 plan.changes.append(("Personne", "", f"{values['first_name']} {values['last_name']}"))
             else:
-                if not perimeter.can_write(current.structure.path):
+                if not current.get_abilities(self.user)["change"]:
                     reader.error(
                         "email", "cette personne appartient à une structure hors de votre périmètre."
                     )
                     results.append(reject(reader, email))
                     continue
                 diff = {k: v for k, v in person_fields.items() if getattr(current, k) != v}
-                if "structure" in diff and not perimeter.can_write(values["structure"].path):
+                if "structure" in diff and not values["structure"].get_abilities(self.user)["add_person"]:
                     reader.error("structure", "structure hors de votre périmètre de modification.")
                     results.append(reject(reader, email))
                     continue
@@ -486,11 +495,10 @@ class PersonImporter(Importer):
                     plan.person_fields = diff
             assignment = values.get("assignment")
             if assignment:
-                if not perimeter.can_write(assignment["structure"].path):
+                if not can_grant(self.user, assignment["role"], assignment["structure"], current):
                     reader.error(
-                        "assignment_structure",
-                        "structure d'affectation hors de votre périmètre de modification.",
-                        assignment["structure"].code,
+                        "role",
+                        grant_refusal(self.user, assignment["role"], assignment["structure"], current),
                     )
                     results.append(reject(reader, email))
                     continue

@@ -21,6 +21,7 @@ from bascule.core.models import VersionedModel
 from bascule.core.perimeter import perimeter_for
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS, region_name
+from bascule.organisation.grants import can_grant, grantable_roles, is_own_person
 
 HISTORY_EXCLUDED = ["path", "depth", "updated_at"]
 
@@ -160,11 +161,25 @@ class Structure(VersionedModel):
             self.valid_to is None or self.valid_to >= today
         )
 
+    @property
+    def parent_path(self) -> str | None:
+        """The parent's path, read from this structure's own path (no query)."""
+        return self.path[: self.path.rstrip("/").rfind("/") + 1] if self.depth else None
+
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)
         view = perimeter.can_read(self.path)
         change = perimeter.can_write(self.path)
-        return {"view": view, "change": change, "add_child": change, "history": view, "add_person": change}
+        # Its code, parent and region/department move power: the level above decides them.
+        reposition = perimeter.global_write or perimeter.can_write(self.parent_path)
+        return {
+            "view": view,
+            "change": change,
+            "reposition": change and reposition,
+            "add_child": change,
+            "history": view,
+            "add_person": change,
+        }
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
@@ -235,7 +250,8 @@ class Person(VersionedModel):
         path = self.structure.path
         view = perimeter.can_read(path)
         change = perimeter.can_write(path)
-        return {"view": view, "change": change, "history": view, "add_assignment": change}
+        grant = view and not is_own_person(user, self) and bool(grantable_roles(user))
+        return {"view": view, "change": change, "history": view, "add_assignment": grant}
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
@@ -292,5 +308,5 @@ class Assignment(VersionedModel):
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)
         view = perimeter.can_read(self.structure.path) or perimeter.can_read(self.person.structure.path)
-        change = perimeter.can_write(self.structure.path)
+        change = view and can_grant(user, self.role, self.structure, self.person)
         return {"view": view, "change": change, "history": view}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -15,8 +16,9 @@ from django.utils import timezone
 from bascule.core.perimeter import perimeter_for
 from bascule.core.roles import Role
 from bascule.organisation.geography import REGIONS
+from bascule.organisation.grants import grant_scopes
 from bascule.organisation.importers import PersonImporter, StructureImporter
-from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+from bascule.organisation.models import Assignment, Person, Structure
 
 STRUCTURE_SORTS = {
     "code": "code",
@@ -173,8 +175,8 @@ def person_rows(people: QuerySet[Person]) -> Iterator[list[Any]]:
             yield [*base, a.get_role_display(), a.structure.code, a.start_date, a.end_date]
 
 
-def person_page(*, user: Any, person: Person) -> dict[str, Any]:
-    assignments = person.assignments.select_related("structure").order_by("-start_date")
+def person_page(*, person: Person) -> dict[str, Any]:
+    assignments = person.assignments.select_related("structure", "person__structure").order_by("-start_date")
     return {"assignments": list(assignments)}
 
 
@@ -196,19 +198,90 @@ def home_summary(*, user: Any) -> dict[str, Any]:
 
 
 def account_summary(*, user: Any) -> dict[str, Any]:
-    from rest_framework.authtoken.models import Token
-
+    """The user's person, roles, perimeter and what they may grant (the account page's panel)."""
     person = Person.objects.filter(user=user).select_related("structure").first()
     assignments = (
         list(Assignment.objects.filter(person=person).select_related("structure").order_by("-start_date"))
         if person
         else []
     )
-    return {
-        "person": person,
-        "assignments": assignments,
-        "perimeter": perimeter_for(user),
-        "token": Token.objects.filter(user=user).first(),
-        "roles": dict(Role.choices),
-        "kinds": dict(StructureKind.choices),
-    }
+    labels = dict(Role.choices)
+    grants = []
+    for roles, paths in grant_scopes(user):
+        where = (
+            "partout"
+            if paths is None
+            else "dans "
+            + ", ".join(s.code for s in Structure.objects.filter(path__in=paths).order_by("code"))
+        )
+        grants.append({"roles": [labels[r] for r in Role.values if r in roles], "where": where})
+    return {"person": person, "assignments": assignments, "perimeter": perimeter_for(user), "grants": grants}
+
+
+def active_role_paths(user: Any, day: date) -> list[tuple[str, str]]:
+    """The (role, structure path) of the user's active assignments on a day: the source of every perimeter."""
+    return list(
+        Assignment.objects.active(on=day).filter(person__user=user).values_list("role", "structure__path")
+    )
+
+
+def regional_lead(structure: Structure) -> Person | None:
+    """The person who is regional deployment lead of a structure today (None if nobody is)."""
+    assignment = (
+        Assignment.objects.active()
+        .filter(structure=structure, role=Role.REGIONAL_LEAD)
+        .select_related("person")
+        .order_by("start_date")
+        .first()
+    )
+    return assignment.person if assignment else None
+
+
+GRANT_LOG_COLUMNS = ["Date", "Par", "Opération", "Personne", "Rôle", "Structure", "Début", "Fin"]
+_GRANT_KINDS = {"+": "Attribution", "~": "Modification", "-": "Suppression"}
+
+
+@dataclass(frozen=True)
+class GrantLogFilters:
+    q: str = ""  # person or author name
+    role: str = ""
+    structure: str = ""  # code, with its subtree
+
+
+def grant_log(*, filters: GrantLogFilters) -> QuerySet[Any]:
+    """Every grant, change and end of a role (the history of assignments), newest first: who gave what to whom."""
+    history: Any = Assignment.history  # type: ignore[attr-defined]
+    qs = history.select_related("history_user", "person", "structure").order_by(
+        "-history_date", "-history_id"
+    )
+    if filters.q:
+        words = Q(person__last_name__icontains=filters.q) | Q(person__first_name__icontains=filters.q)
+        qs = qs.filter(words | Q(history_user__username__icontains=filters.q))
+    if filters.role:
+        qs = qs.filter(role=filters.role)
+    if filters.structure:
+        root = Structure.objects.filter(code=filters.structure).first()
+        qs = qs.filter(structure__path__startswith=root.path) if root else qs.none()
+    return qs  # type: ignore[no-any-return]
+
+
+def grant_operation(record: Any) -> str:
+    if record.history_change_reason:
+        return str(record.history_change_reason)
+    return _GRANT_KINDS.get(record.history_type, record.history_type)
+
+
+def grant_log_rows(records: Any) -> Iterator[list[Any]]:
+    labels = dict(Role.choices)
+    for r in records.iterator(chunk_size=2000):
+        who = (r.history_user.get_full_name() or r.history_user.username) if r.history_user else "Système"
+        yield [
+            timezone.localtime(r.history_date).strftime("%d/%m/%Y %H:%M"),
+            who,
+            grant_operation(r),
+            str(r.person) if r.person else "",
+            labels.get(r.role, r.role),
+            r.structure.code if r.structure else "",
+            r.start_date,
+            r.end_date,
+        ]

@@ -1,4 +1,8 @@
-"""Every write on the organisation referential: typed, keyword-only, atomic, historised, perimeter-checked."""
+"""Every write on the organisation referential: typed, keyword-only, atomic, historised, ability-checked.
+
+Each service asks the object's `get_abilities` (creation: the parent's) and, for assignments, the grant matrix
+(`bascule.organisation.grants`): the forms, the imports and the API reach the same refusals.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,15 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from bascule.core.locking import lock_version
+from bascule.core.access import require_ability
 from bascule.core.perimeter import forget_perimeter, perimeter_for
+from bascule.core.writes import check_fields, save_historised, update_versioned
+from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import Assignment, Person, Structure
 
 STRUCTURE_FIELDS = ("code", "name", "kind", "parent", "region", "department", "valid_from", "valid_to")
+# Fields that move power (who is in which perimeter, which region a structure counts in): the level above decides.
+STRUCTURE_POSITION_FIELDS = ("code", "parent", "region", "department")
 PERSON_FIELDS = (
     "first_name",
     "last_name",
@@ -33,21 +41,13 @@ def _path_for(structure: Structure, parent: Structure | None) -> tuple[str, int]
     return f"{parent.path}{structure.pk.hex}/", parent.depth + 1
 
 
-def _check_parent_writable(by: Any, parent: Structure | None) -> None:
-    perimeter = perimeter_for(by)
+def _require_parent(by: Any, parent: Structure | None) -> None:
+    """A structure is created (or moved) under a parent the author may add children to."""
     if parent is None:
-        if not perimeter.global_write:
+        if not perimeter_for(by).global_write:
             raise PermissionDenied("Seul le pilotage national peut créer une structure sans rattachement.")
-    elif not perimeter.can_write(parent.path):
+    elif not parent.get_abilities(by)["add_child"]:
         raise PermissionDenied(f"La structure de rattachement « {parent.code} » est hors de votre périmètre.")
-
-
-def _save(obj: Any, by: Any, reason: str = "") -> None:
-    obj.full_clean()
-    obj._history_user = by
-    if reason:
-        obj._change_reason = reason
-    obj.save()
 
 
 @transaction.atomic
@@ -57,7 +57,7 @@ def structure_create(
     code: str,
     name: str,
     kind: str,
-    parent: Structure | None,
+    parent: Structure | None = None,
     region: str = "",
     department: str = "",
     valid_from: date | None = None,
@@ -65,7 +65,7 @@ def structure_create(
     reason: str = "",
 ) -> Structure:
     """Create a structure under a parent the author may edit (no parent: national steering only)."""
-    _check_parent_writable(by, parent)
+    _require_parent(by, parent)
     structure = Structure(
         code=code.strip(),
         name=name.strip(),
@@ -77,7 +77,7 @@ def structure_create(
         valid_to=valid_to,
     )
     structure.path, structure.depth = _path_for(structure, parent)
-    _save(structure, by, reason)
+    save_historised(structure, by=by, reason=reason)
     return structure
 
 
@@ -85,29 +85,43 @@ def structure_create(
 def structure_update(
     *, by: Any, structure: Structure, version: int, reason: str = "", **changes: Any
 ) -> Structure:
-    """Change a structure the author may edit; moving it moves its subtree and may not create a cycle."""
-    unknown = set(changes) - set(STRUCTURE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown structure fields: {sorted(unknown)}")
-    if not perimeter_for(by).can_write(structure.path):
-        raise PermissionDenied("Cette structure est hors de votre périmètre de modification.")
-    current = lock_version(Structure, structure.pk, version)
-    old_path = current.path
-    new_parent = changes.get("parent", current.parent)
-    moved = "parent" in changes and (new_parent.pk if new_parent else None) != current.parent_id
-    if moved:
-        if new_parent is not None and new_parent.path.startswith(old_path):
-            raise ValidationError(
-                {
-                    "parent": "Une structure ne peut pas être rattachée à elle-même ni à l'une de ses sous-structures."
-                }
+    """Change a structure the author may edit; its code, parent and region/department only from the level above.
+
+    Moving it moves its subtree and may not create a cycle.
+    """
+    check_fields(changes, STRUCTURE_FIELDS, "structure")
+    require_ability(structure, by, "change")
+    old_path = structure.path
+    moved = False
+
+    def check_position(current: Structure) -> None:
+        nonlocal moved
+        original = Structure.objects.get(pk=current.pk)
+        repositioned = [
+            f for f in STRUCTURE_POSITION_FIELDS if getattr(current, f"{f}_id" if f == "parent" else f)
+            != getattr(original, f"{f}_id" if f == "parent" else f)
+        ]  # fmt: skip
+        if repositioned and not original.get_abilities(by)["reposition"]:
+            raise PermissionDenied(
+                "Le code, le rattachement, la région et le département de cette structure relèvent du niveau "
+                "supérieur : vous ne pouvez pas les modifier."
             )
-        _check_parent_writable(by, new_parent)
-    for field, value in changes.items():
-        setattr(current, field, value.strip() if isinstance(value, str) else value)
-    if moved:
-        current.path, current.depth = _path_for(current, new_parent)
-    _save(current, by, reason)
+        moved = "parent" in repositioned
+        if moved:
+            new_parent = current.parent
+            if new_parent is not None and new_parent.path.startswith(old_path):
+                raise ValidationError(
+                    {
+                        "parent": "Une structure ne peut pas être rattachée à elle-même ni à l'une de ses sous-structures."
+                    }
+                )
+            _require_parent(by, new_parent)
+            current.path, current.depth = _path_for(current, new_parent)
+
+    current = update_versioned(
+        structure, by=by, version=version, changes=changes, allowed=STRUCTURE_FIELDS, reason=reason,
+        before_save=check_position,
+    )  # fmt: skip
     if moved:
         descendants = list(Structure.objects.filter(path__startswith=old_path).exclude(pk=current.pk))
         for descendant in descendants:
@@ -115,13 +129,6 @@ def structure_update(
             descendant.depth = descendant.path.count("/") - 2
         Structure.objects.bulk_update(descendants, ["path", "depth"], batch_size=500)
     return current
-
-
-def _check_person_structures(by: Any, structure: Structure) -> None:
-    if not perimeter_for(by).can_write(structure.path):
-        raise PermissionDenied(
-            f"La structure « {structure.code} » est hors de votre périmètre de modification."
-        )
 
 
 @transaction.atomic
@@ -136,10 +143,9 @@ def person_create(
     ministry_of_origin: Structure | None = None,
     category: str = "",
     fte: Decimal = Decimal("1"),
-    user: Any = None,
 ) -> Person:
-    """Create a person in a structure the author may edit."""
-    _check_person_structures(by, structure)
+    """Create a person in a structure the author may edit (accounts are linked by administrators, not here)."""
+    require_ability(structure, by, "add_person")
     person = Person(
         first_name=first_name.strip(),
         last_name=last_name.strip(),
@@ -149,28 +155,25 @@ def person_create(
         ministry_of_origin=ministry_of_origin,
         category=category,
         fte=fte,
-        user=user,
     )
-    _save(person, by)
+    save_historised(person, by=by)
     return person
 
 
 @transaction.atomic
 def person_update(*, by: Any, person: Person, version: int, **changes: Any) -> Person:
     """Change a person the author may edit; moving them needs the right on both structures."""
-    unknown = set(changes) - set(PERSON_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown person fields: {sorted(unknown)}")
-    _check_person_structures(by, person.structure)
-    current = lock_version(Person, person.pk, version)
-    if "structure" in changes and changes["structure"].pk != current.structure_id:
-        _check_person_structures(by, changes["structure"])
-    for field, value in changes.items():
-        if field == "email":
-            value = value.strip().lower()
-        setattr(current, field, value.strip() if isinstance(value, str) else value)
-    _save(current, by)
-    return current
+    require_ability(person, by, "change")
+    if "email" in changes:
+        changes["email"] = changes["email"].strip().lower()
+    if "structure" in changes and changes["structure"].pk != person.structure_id:
+        require_ability(changes["structure"], by, "add_person")
+    return update_versioned(person, by=by, version=version, changes=changes, allowed=PERSON_FIELDS)
+
+
+def _require_grant(by: Any, role: str, structure: Structure, person: Person) -> None:
+    if not can_grant(by, role, structure, person):
+        raise PermissionDenied(grant_refusal(by, role, structure, person))
 
 
 @transaction.atomic
@@ -183,12 +186,13 @@ def assignment_create(
     start_date: date,
     end_date: date | None = None,
 ) -> Assignment:
-    """Give a person a role in a structure the author may edit, from a date (until another, optionally)."""
-    _check_person_structures(by, structure)
+    """Give a person a role in a structure, from a date (until another, optionally): the grant matrix decides."""
+    require_ability(person, by, "view")
+    _require_grant(by, role, structure, person)
     assignment = Assignment(
         person=person, role=role, structure=structure, start_date=start_date, end_date=end_date
     )
-    _save(assignment, by)
+    save_historised(assignment, by=by, reason="Attribution")
     if person.user_id:
         forget_perimeter(person.user)
     return assignment
@@ -196,15 +200,17 @@ def assignment_create(
 
 @transaction.atomic
 def assignment_update(*, by: Any, assignment: Assignment, version: int, **changes: Any) -> Assignment:
-    """Change an assignment (typically its end date) in a structure the author may edit."""
-    unknown = set(changes) - set(ASSIGNMENT_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown assignment fields: {sorted(unknown)}")
-    _check_person_structures(by, assignment.structure)
-    current = lock_version(Assignment, assignment.pk, version)
-    if "structure" in changes and changes["structure"].pk != current.structure_id:
-        _check_person_structures(by, changes["structure"])
-    for field, value in changes.items():
-        setattr(current, field, value)
-    _save(current, by)
-    return current
+    """Change or end an assignment: the author must be able to grant it as it is and as it becomes."""
+    require_ability(assignment, by, "change")
+
+    def check_grant(current: Assignment) -> None:
+        _require_grant(by, current.role, current.structure, current.person)
+
+    reason = "Fin d'attribution" if changes.get("end_date") else "Modification d'attribution"
+    saved = update_versioned(
+        assignment, by=by, version=version, changes=changes, allowed=ASSIGNMENT_FIELDS, reason=reason,
+        before_save=check_grant,
+    )  # fmt: skip
+    if saved.person.user_id:
+        forget_perimeter(saved.person.user)
+    return saved

@@ -21,6 +21,7 @@ urlpatterns = [
         "personnes/<uuid:person_id>/affectations/nouvelle/", views.assignment_create, name="assignment_create"
     ),
     path("affectations/<uuid:assignment_id>/modifier/", views.assignment_edit, name="assignment_edit"),
+    path("droits/", views.grant_log, name="grant_log"),
     path("import/", views.import_start, name="import"),
     path("import/modele/<slug:importer>.<slug:fmt>", views.import_template, name="import_template"),
 ]

@@ -20,12 +20,14 @@ from bascule.core.services import taskrun_start
 from bascule.organisation import selectors, services
 from bascule.organisation.forms import (
     AssignmentForm,
+    GrantLogFilterForm,
     ImportForm,
     PersonFilterForm,
     PersonForm,
     StructureFilterForm,
     StructureForm,
 )
+from bascule.organisation.grants import may_see_grant_log
 from bascule.organisation.models import Assignment, Person, Structure
 
 PAGE_SIZE = 50
@@ -174,7 +176,7 @@ def person_detail(request: HttpRequest, person_id: str) -> HttpResponse:
         "person": person,
         "abilities": person.get_abilities(request.user),
         "history": history_entries(person),
-        **selectors.person_page(user=request.user, person=person),
+        **selectors.person_page(person=person),
     }
     return render(request, "organisation/person_detail.html", context)
 
@@ -278,3 +280,29 @@ def import_template(request: HttpRequest, importer: str, fmt: str) -> HttpRespon
         raise Http404
     headers = [column.label for column in importer_cls.columns]
     return table_response(fmt, headers, [], filename_stem=f"modele-{importer}", title=importer_cls.label)
+
+
+# --- grants ---------------------------------------------------------------------------------------
+@require_GET
+def grant_log(request: HttpRequest) -> HttpResponse:
+    """ "Droits attribués": who gave which role to whom, when (national steering only; 404 for others)."""
+    if not may_see_grant_log(request.user):
+        raise Http404
+    form = GrantLogFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_valid() else {}
+    filters = selectors.GrantLogFilters(
+        q=data.get("q", ""), role=data.get("role", ""), structure=data.get("structure", "")
+    )
+    records = selectors.grant_log(filters=filters)
+    if fmt := _export_format(request):
+        return table_response(fmt, selectors.GRANT_LOG_COLUMNS, selectors.grant_log_rows(records),
+                              filename_stem="droits-attribues", title="Droits attribués")  # fmt: skip
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    for record in page:
+        record.operation = selectors.grant_operation(record)
+    context = {"form": form, "page_obj": page}
+    return render(
+        request,
+        _list_template(request, "organisation/grant_log.html", "organisation/includes/grant_table.html"),
+        context,
+    )

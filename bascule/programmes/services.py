@@ -13,9 +13,9 @@ from django.utils import timezone
 from bascule.core.deadlines import parse_deadline
 from bascule.core.locking import lock_version
 from bascule.core.perimeter import perimeter_for
-from bascule.core.roles import Role
 from bascule.core.system import history_author
-from bascule.organisation.models import Assignment, Structure, StructureKind
+from bascule.organisation.models import Structure, StructureKind
+from bascule.organisation.selectors import regional_lead
 from bascule.programmes.leads import StructureIndex, parse_lead
 from bascule.programmes.models import (
     FINISHED,
@@ -119,16 +119,6 @@ def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name:
 
 
 # --- workstream instances -------------------------------------------------------------------------
-def _region_lead(structure: Structure) -> Any:
-    assignment = (
-        Assignment.objects.active()
-        .filter(structure=structure, role=Role.REGIONAL_LEAD)
-        .select_related("person")
-        .first()
-    )
-    return assignment.person if assignment else None
-
-
 @transaction.atomic
 def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
                             kind: str = StructureKind.REGION) -> list[Workstream]:  # fmt: skip
@@ -150,7 +140,7 @@ def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
     )
     created = []
     for structure in targets:
-        pilot = _region_lead(structure)
+        pilot = regional_lead(structure)
         for template in templates:
             if (template.pk, structure.pk) in existing:
                 continue

@@ -1,0 +1,82 @@
+"""What modules tell the core, so that the core imports no module.
+
+A module registers, from its `AppConfig.ready()`:
+- the source of assignments, from which perimeters are computed (`register_assignment_source`, one only);
+- its navigation entries (`register_navigation`) and the panels of the home and account pages
+  (`register_home_panel`, `register_account_panel`): a panel is a template name and a function that returns its
+  context for a user (or None to hide the panel).
+Demo data is discovered by `manage.py demo_data` (`bascule.<module>.demo.load_demo`), importers by
+`bascule.core.imports.register_importer`, background handlers by `bascule.core.taskruns.register_handler`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+# (user, day) → the active (role, structure path) pairs of the user on that day.
+AssignmentSource = Callable[[Any, date], Iterable[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    url_name: str
+    label: str
+    prefix: str  # the entry is "current" for every page under this path ("" : only its own URL)
+    order: int
+    # Shown only when this returns True for the user (None: every logged-in user).
+    visible: Callable[[Any], bool] | None = None
+
+
+@dataclass(frozen=True)
+class Panel:
+    template: str
+    context: Callable[[Any], dict[str, Any] | None]
+    order: int
+
+
+_assignment_source: list[AssignmentSource] = []
+NAVIGATION: list[NavEntry] = []
+HOME_PANELS: list[Panel] = []
+ACCOUNT_PANELS: list[Panel] = []
+
+
+def register_assignment_source(source: AssignmentSource) -> None:
+    """The function that lists a user's active (role, structure path) pairs; one module owns assignments."""
+    _assignment_source[:] = [source]
+
+
+def assignment_rows(user: Any, day: date) -> list[tuple[str, str]]:
+    if not _assignment_source:
+        return []
+    return list(_assignment_source[0](user, day))
+
+
+def register_navigation(entry: NavEntry) -> None:
+    NAVIGATION[:] = sorted(
+        [e for e in NAVIGATION if e.url_name != entry.url_name] + [entry], key=lambda e: e.order
+    )
+
+
+def register_home_panel(panel: Panel) -> None:
+    HOME_PANELS[:] = sorted(
+        [p for p in HOME_PANELS if p.template != panel.template] + [panel], key=lambda p: p.order
+    )
+
+
+def register_account_panel(panel: Panel) -> None:
+    ACCOUNT_PANELS[:] = sorted(
+        [p for p in ACCOUNT_PANELS if p.template != panel.template] + [panel], key=lambda p: p.order
+    )
+
+
+def panels_for(panels: list[Panel], user: Any) -> list[tuple[str, dict[str, Any]]]:
+    """The (template, context) of each panel the user is shown."""
+    shown = []
+    for panel in panels:
+        context = panel.context(user)
+        if context is not None:
+            shown.append((panel.template, context))
+    return shown

@@ -1,0 +1,105 @@
+"""Who may grant which role, where: the grant matrix, the one rule behind every write of an assignment.
+
+| the author holds        | may grant (create, change, end)                          | on                          |
+|-------------------------|----------------------------------------------------------|-----------------------------|
+| Pilotage national       | every role                                               | every structure             |
+| Responsable déploiement | every role below its own (not national steering, not     | the subtree of the region   |
+| régional                | regional lead)                                           | where it is regional lead   |
+| any other role          | nothing                                                  |                             |
+
+And for everyone: nobody creates, changes or ends an assignment of their own person. A change must be allowed
+both for the assignment as it is and as it becomes (role, structure). Superusers and the system actor count as
+national steering. The matrix is shown to each user on their account page ("Ce que vous pouvez attribuer") and
+written in docs/ARCHITECTURE.md; services, forms, the people import and the API all ask `can_grant`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q
+
+from bascule.core.perimeter import Perimeter, perimeter_for
+from bascule.core.roles import GLOBAL_ROLES, Role
+
+
+@dataclass(frozen=True)
+class GrantRule:
+    grantor: str
+    roles: frozenset[str]
+    anywhere: bool  # False: only inside the subtrees where the grantor holds its role
+
+
+_BELOW_REGIONAL_LEAD = frozenset(Role.values) - {Role.NATIONAL_STEERING, Role.REGIONAL_LEAD}
+
+GRANT_MATRIX: tuple[GrantRule, ...] = (
+    GrantRule(Role.NATIONAL_STEERING, frozenset(Role.values), anywhere=True),
+    GrantRule(Role.REGIONAL_LEAD, _BELOW_REGIONAL_LEAD, anywhere=False),
+)
+
+
+def _is_national(perimeter: Perimeter) -> bool:
+    return bool(perimeter.roles & GLOBAL_ROLES) or (perimeter.global_write and not perimeter.roles)
+
+
+def grant_scopes(user: Any) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:
+    """(roles the user may grant, subtree paths where — None: anywhere), one item per rule that applies."""
+    perimeter = perimeter_for(user)
+    if _is_national(perimeter):
+        return [(GRANT_MATRIX[0].roles, None)]
+    scopes = []
+    for rule in GRANT_MATRIX[1:]:
+        paths = perimeter.paths_of(rule.grantor)
+        if paths:
+            scopes.append((rule.roles, None if rule.anywhere else paths))
+    return scopes
+
+
+def grantable_roles(user: Any) -> list[str]:
+    """The roles the user may grant somewhere, in the order of the role list."""
+    allowed = set().union(*(roles for roles, _ in grant_scopes(user))) if grant_scopes(user) else set()
+    return [role for role in Role.values if role in allowed]
+
+
+def is_own_person(user: Any, person: Any) -> bool:
+    return person is not None and person.user_id is not None and person.user_id == getattr(user, "pk", None)
+
+
+def can_grant(user: Any, role: str, structure: Any, person: Any = None) -> bool:
+    """Whether `user` may give (change, end) `role` on `structure` to `person`."""
+    if is_own_person(user, person):
+        return False
+    for roles, paths in grant_scopes(user):
+        if role in roles and (paths is None or any(structure.path.startswith(p) for p in paths)):
+            return True
+    return False
+
+
+def grant_refusal(user: Any, role: str, structure: Any, person: Any = None) -> str:
+    """Why `can_grant` says no, in French (for forms, imports and the API)."""
+    label = Role(role).label if role in Role.values else role
+    if is_own_person(user, person):
+        return "Personne ne peut attribuer, modifier ni clore ses propres rôles."
+    if role not in grantable_roles(user):
+        return f"Vous ne pouvez pas attribuer le rôle « {label} »."
+    return f"Vous ne pouvez pas attribuer le rôle « {label} » sur la structure « {structure.code} » (hors de votre région)."
+
+
+def grantable_structures_q(user: Any, path_lookup: str = "path") -> Q:
+    """A filter on structures where the user may grant at least one role."""
+    scopes = grant_scopes(user)
+    if not scopes:
+        return Q(pk__in=[])
+    if any(paths is None for _, paths in scopes):
+        return ~Q(pk__in=[])
+    condition = Q(pk__in=[])
+    for _, paths in scopes:
+        for prefix in paths or ():
+            condition |= Q(**{f"{path_lookup}__startswith": prefix})
+    return condition
+
+
+def may_see_grant_log(user: Any) -> bool:
+    """The "Droits attribués" page is national steering's."""
+    return _is_national(perimeter_for(user))
