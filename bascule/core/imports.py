@@ -152,6 +152,14 @@ class Importer:
         """Build the importer for a background run from the run's parameters (JSON)."""
         return cls(user=user)
 
+    @classmethod
+    def example_params(cls, *, user: Any) -> dict[str, Any] | None:
+        """Parameters of a run the user could start (the harnesses import through every importer with them).
+
+        None when the user has nothing to import into (e.g. no programme). Override when `from_params` needs some.
+        """
+        return {}
+
     # --- reading -------------------------------------------------------------------------------
     def is_header(self, cells: list[str]) -> bool:
         return all(any(column.matches(cell) for cell in cells) for column in self.columns if column.required)

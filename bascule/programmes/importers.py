@@ -96,6 +96,11 @@ class ActionPlanImporter(Importer):
             reference_date=date.fromisoformat(reference) if reference else None,
         )
 
+    @classmethod
+    def example_params(cls, *, user: Any) -> dict[str, Any] | None:
+        programme = Programme.objects.visible_to(user).order_by("code").first()
+        return {"programme": str(programme.pk)} if programme else None
+
     def read(self, data: bytes, filename: str = "") -> Table:
         table = super().read(data, filename)
         if self.reference_date is None:
