@@ -135,12 +135,13 @@ def _try_services(world: Any, user: Any, own: Person) -> None:
                          role=role, structure=target)  # fmt: skip
     for structure in Structure.objects.all():
         for target in _targets(world):
-            try:
-                services.structure_update(
-                    by=user, structure=structure, version=structure.version, parent=target
-                )
-            except REFUSALS:
-                pass
+            _attempt(
+                services.structure_update,
+                by=user,
+                structure=structure,
+                version=structure.version,
+                parent=target,
+            )
     for person in people:
         for target in _targets(world):
             _attempt(services.person_update, by=user, person=person, version=person.version, structure=target)
