@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
+from bascule.accounts.api import TokenView
 from bascule.core.views import healthz
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
@@ -19,7 +19,7 @@ router.register("workstreams", WorkstreamViewSet, basename="workstream")
 router.register("actions", ActionViewSet, basename="action")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
-    path("auth/token/", ObtainAuthToken.as_view(), name="token"),
+    path("auth/token/", TokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),

@@ -20,6 +20,11 @@ class DateInput(forms.DateInput):
         super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
+def model_max_length(model: Any, field: str) -> int:
+    """The maximum length of a model's text field (forms and serializers declare the same bound)."""
+    return int(model._meta.get_field(field).max_length)
+
+
 def version_field() -> forms.IntegerField:
     """The version the editor loaded; the service refuses the write if it changed meanwhile."""
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1)

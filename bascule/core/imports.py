@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from django.db import transaction
 
+from bascule.core.fields import TEXT_MAX
 from bascule.core.spreadsheets import NoHeaderError, Row, SpreadsheetError, Table, normalise_label, read_table
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
@@ -28,6 +29,7 @@ class Column:
     aliases: tuple[str, ...] = ()
     required: bool = False
     help: str = ""
+    max_length: int = TEXT_MAX  # longer values reject the row (every text input is bounded)
 
     def matches(self, header: str) -> bool:
         wanted = {normalise_label(self.label), normalise_label(self.key), *map(normalise_label, self.aliases)}
@@ -206,6 +208,10 @@ class Importer:
                         "les formules ne sont pas acceptées ; collez les valeurs (collage spécial → valeurs).",
                         formula,
                     )
+            for key, index in mapping.items():
+                limit = by_key[key].max_length
+                if len(row.get(index)) > limit:
+                    reader.error(key, f"la valeur dépasse {limit} caractères.", row.get(index)[:80])
             if row.extra:
                 reader.errors.append(
                     RowError(

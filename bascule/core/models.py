@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from bascule.core.fields import BoundedTextField
+
 
 class BaseModel(models.Model):
     """A UUID public id (the one in URLs and the API) and creation / update instants."""
@@ -63,7 +65,7 @@ class TaskRun(BaseModel):
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     message = models.CharField("étape", max_length=255, blank=True)
     result: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField("résultat", default=dict)
-    error = models.TextField("erreur", blank=True)
+    error = BoundedTextField("erreur", blank=True)
     started_at = models.DateTimeField("démarrée le", null=True, blank=True)
     finished_at = models.DateTimeField("terminée le", null=True, blank=True)
 

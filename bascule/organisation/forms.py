@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, version_field
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
@@ -116,7 +117,7 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
 
 class StructureFilterForm(DsfrBaseForm):
-    q = forms.CharField(label="Rechercher (code ou nom)", required=False)
+    q = forms.CharField(label="Rechercher (code ou nom)", required=False, max_length=SEARCH_MAX)
     kind = forms.ChoiceField(label="Type", choices=[("", "Tous"), *StructureKind.choices], required=False)
     region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
     state = forms.ChoiceField(
@@ -127,8 +128,10 @@ class StructureFilterForm(DsfrBaseForm):
 
 
 class PersonFilterForm(DsfrBaseForm):
-    q = forms.CharField(label="Rechercher (nom, prénom, courriel)", required=False)
-    structure = forms.CharField(label="Structure (code, avec ses sous-structures)", required=False)
+    q = forms.CharField(label="Rechercher (nom, prénom, courriel)", required=False, max_length=SEARCH_MAX)
+    structure = forms.CharField(
+        label="Structure (code, avec ses sous-structures)", required=False, max_length=60
+    )
     region = forms.ChoiceField(label="Région", choices=[("", "Toutes"), *REGION_CHOICES[1:]], required=False)
     category = forms.ChoiceField(
         label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bascule.core.api import PerimeterViewSet
+from bascule.core.forms import model_max_length
 from bascule.organisation.models import Structure
 from bascule.programmes import services
 from bascule.programmes.models import Action, Programme, Status, Workstream
@@ -78,16 +79,16 @@ class WorkstreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Perime
 
 
 class DeadlineField(serializers.Serializer):  # type: ignore[type-arg]
-    text = serializers.CharField(source="deadline_text")
-    start = serializers.DateField(source="deadline_start", allow_null=True)
-    end = serializers.DateField(source="deadline_end", allow_null=True)
-    precision = serializers.CharField(source="deadline_precision")
-    understood = serializers.BooleanField(source="deadline_understood")
+    text = serializers.CharField(source="deadline_text", read_only=True)
+    start = serializers.DateField(source="deadline_start", allow_null=True, read_only=True)
+    end = serializers.DateField(source="deadline_end", allow_null=True, read_only=True)
+    precision = serializers.CharField(source="deadline_precision", read_only=True)
+    understood = serializers.BooleanField(source="deadline_understood", read_only=True)
 
 
 class PainPointField(serializers.Serializer):  # type: ignore[type-arg]
-    code = serializers.IntegerField(source="number")
-    title = serializers.CharField()
+    code = serializers.IntegerField(source="number", read_only=True)
+    title = serializers.CharField(read_only=True)
 
 
 class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -108,14 +109,18 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class ActionCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    programme = serializers.CharField(help_text="code du programme")
+    programme = serializers.CharField(help_text="code du programme", max_length=40)
     structure = serializers.UUIDField(
         required=False, allow_null=True, help_text="région ou département ; vide : action nationale"
     )
     code = serializers.CharField(max_length=30)
-    title = serializers.CharField()
-    lead = serializers.CharField(required=False, allow_blank=True, default="")
-    deliverable = serializers.CharField(required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=model_max_length(Action, "title"))
+    lead = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "lead")
+    )
+    deliverable = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "deliverable")
+    )
 
 
 @extend_schema_view(

@@ -7,10 +7,22 @@ from typing import Any
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
+from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, version_field
+from bascule.core.forms import model_max_length as _max
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure
-from bascule.programmes.models import Action, Decision, ItemKind, Programme, Status, Wave, Workstream
+from bascule.programmes.models import (
+    Action,
+    Decision,
+    DeliverableVersion,
+    ItemKind,
+    Programme,
+    ProgressNote,
+    Status,
+    Wave,
+    Workstream,
+)
 
 
 class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
@@ -42,7 +54,8 @@ class ProgressForm(DsfrBaseForm):
     on = forms.DateField(label="Date du point", widget=DateInput())
     status = forms.ChoiceField(label="État", choices=Status.choices)
     percent = forms.IntegerField(label="Avancement (%)", min_value=0, max_value=100, required=False)
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           max_length=_max(ProgressNote, "text"))  # fmt: skip
 
 
 class WorkstreamForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
@@ -64,14 +77,16 @@ class TemplateItemForm(DsfrBaseForm):
 
 
 class ActionFilterForm(DsfrBaseForm):
-    q = forms.CharField(label="Rechercher", required=False)
+    q = forms.CharField(label="Rechercher", required=False, max_length=SEARCH_MAX)
     programme = forms.ChoiceField(label="Programme", required=False)
     wave = forms.ChoiceField(label="Vague", required=False)
     region = forms.ChoiceField(
         label="Région", choices=[("", "Toutes"), *sorted(REGIONS.items(), key=lambda i: i[1])], required=False
     )
     workstream = forms.IntegerField(label="Chantier (numéro)", required=False, min_value=1)
-    lead = forms.CharField(label="Pilote ou partenaire (code de structure)", required=False)
+    lead = forms.CharField(
+        label="Pilote ou partenaire (code de structure)", required=False, max_length=SEARCH_MAX
+    )
     status = forms.ChoiceField(label="État", choices=[("", "Tous"), *Status.choices], required=False)
     late = forms.BooleanField(label="En retard seulement", required=False)
     deadline_from = forms.DateField(label="Échéance à partir du", widget=DateInput(), required=False)
@@ -102,7 +117,8 @@ class ActionPlanImportForm(DsfrBaseForm):
 
 class DepositForm(DsfrBaseForm):
     file = forms.FileField(label="Document", help_text="20 Mo au plus.")
-    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                              max_length=_max(DeliverableVersion, "comment"))  # fmt: skip
 
     def clean_file(self) -> Any:
         from django.conf import settings
@@ -117,7 +133,8 @@ class DecisionForm(DsfrBaseForm):
     committee = forms.ChoiceField(label="Instance", choices=Decision.Committee.choices)
     taken_on = forms.DateField(label="Date", widget=DateInput())
     title = forms.CharField(label="Décision", max_length=255)
-    text = forms.CharField(label="Détail", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(label="Détail", required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                           max_length=_max(Decision, "text"))  # fmt: skip
 
 
 class ActionCreateForm(DsfrBaseForm):
@@ -127,12 +144,20 @@ class ActionCreateForm(DsfrBaseForm):
         help_text="Vide : action nationale du programme (réservée à ceux qui modifient le programme).",
     )  # fmt: skip
     code = forms.CharField(label="N°", max_length=30, help_text="Par exemple 3-2 (irritant 3, action 2).")
-    title = forms.CharField(label="Action", widget=forms.Textarea(attrs={"rows": 3}))
+    title = forms.CharField(
+        label="Action", widget=forms.Textarea(attrs={"rows": 3}), max_length=_max(Action, "title")
+    )
     lead = forms.CharField(
-        label="Pilote", required=False, help_text="Tel qu'écrit : « DMAT/SDAT, en lien avec les SGAR »."
+        label="Pilote",
+        required=False,
+        max_length=_max(Action, "lead"),
+        help_text="Tel qu'écrit : « DMAT/SDAT, en lien avec les SGAR ».",
     )
     deliverable = forms.CharField(
-        label="Livrables et échéances", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label="Livrables et échéances",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=_max(Action, "deliverable"),
     )
 
     def __init__(self, *args: Any, programmes: Any, structures: Any, **kwargs: Any) -> None:

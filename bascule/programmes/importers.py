@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bascule.core.deadlines import parse_deadline
+from bascule.core.forms import model_max_length as _max
 from bascule.core.imports import (
     CREATE,
     UNCHANGED,
@@ -45,13 +46,19 @@ _REVIEW_DATE = re.compile(
 )
 
 ACTION_COLUMNS = (
-    Column("code", "N°", ("n", "numero", "numéro", "num", "code", "n action", "référence"), required=True),
-    Column("pain_point", "Irritants", ("irritant", "problème", "problèmes", "difficultés", "points de difficulté")),
-    Column("title", "Actions", ("action", "intitulé", "actions à mener", "mesures"), required=True),
-    Column("lead", "Pilote", ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage")),
+    Column("code", "N°", ("n", "numero", "numéro", "num", "code", "n action", "référence"), required=True,
+           max_length=30),
+    Column("pain_point", "Irritants", ("irritant", "problème", "problèmes", "difficultés", "points de difficulté"),
+           max_length=1000),
+    Column("title", "Actions", ("action", "intitulé", "actions à mener", "mesures"), required=True,
+           max_length=_max(Action, "title")),
+    Column("lead", "Pilote", ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage"),
+           max_length=_max(Action, "lead")),
     Column("deliverable", "Livrables et échéances", ("livrables", "livrable", "échéance", "échéances",
-                                                    "livrables échéances", "livrable et échéance", "calendrier")),
-    Column("progress", "État d'avancement", ("etat d avancement", "avancement", "état", "suivi", "commentaires")),
+                                                    "livrables échéances", "livrable et échéance", "calendrier"),
+           max_length=_max(Action, "deliverable")),
+    Column("progress", "État d'avancement", ("etat d avancement", "avancement", "état", "suivi", "commentaires"),
+           max_length=_max(Action, "progress")),
 )  # fmt: skip
 
 
@@ -137,8 +144,6 @@ class ActionPlanImporter(Importer):
                 reader.error("code", f"ce numéro figure déjà ligne {seen[code]}.")
             if not title:
                 reader.error("title", "l'intitulé de l'action est obligatoire.")
-            if len(code) > 30:
-                reader.error("code", "le numéro dépasse 30 caractères.")
             if reader.errors:
                 results.append(reject(reader, code))
                 continue

@@ -46,9 +46,17 @@ class StructureIndex:
         return self.by_key.get(normalise_label(token))
 
 
+# A lead is a line or two; a longer text is kept as written, not read (parsing time stays bounded).
+LEAD_MAX_CHARS = 1000
+
+
 def parse_lead(text: str, index: StructureIndex) -> Lead:
+    """The lead structures and partners named in a free text (linear in the text)."""
     result = Lead(text=text.strip())
     if not result.text:
+        return result
+    if len(result.text) > LEAD_MAX_CHARS:
+        result.unrecognised.append(result.text[:LEAD_MAX_CHARS])
         return result
     parts = _PARTNERS.split(result.text, maxsplit=1)
     for position, part in enumerate(parts):

@@ -17,6 +17,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from bascule.core.deadlines import Deadline, Stage
+from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.perimeter import perimeter_for
 from bascule.organisation.models import Person, Structure
@@ -51,8 +52,8 @@ class Programme(VersionedModel):
     owner = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="programmes", verbose_name="structure pilote"
     )
-    description = models.TextField("description", blank=True)
-    reference_documents = models.TextField(
+    description = BoundedTextField("description", blank=True)
+    reference_documents = BoundedTextField(
         "documents de référence", blank=True, help_text="Un lien ou un titre par ligne."
     )
 
@@ -83,7 +84,7 @@ class Wave(BaseModel):
     )
     name = models.CharField("nom", max_length=120)
     golive_date = models.DateField("date de bascule")
-    scope = models.TextField("périmètre", blank=True)
+    scope = BoundedTextField("périmètre", blank=True)
     structures = models.ManyToManyField(
         Structure, blank=True, related_name="waves", verbose_name="structures qui basculent"
     )
@@ -108,8 +109,8 @@ class WorkstreamTemplate(BaseModel):
     )
     number = models.PositiveSmallIntegerField("numéro")
     name = models.CharField("nom", max_length=200)
-    description = models.TextField("description", blank=True)
-    lead_role = models.TextField("rôle du responsable régional", blank=True)
+    description = BoundedTextField("description", blank=True)
+    lead_role = BoundedTextField("rôle du responsable régional", blank=True)
     prerequisites = models.ManyToManyField(
         "self", symmetrical=False, blank=True, related_name="dependents", verbose_name="prérequis"
     )
@@ -177,7 +178,7 @@ class Workstream(VersionedModel):
     status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     percent = models.PositiveSmallIntegerField("avancement (%)", default=0)
     synced_revision = models.PositiveIntegerField("révision du modèle acceptée", default=1)
-    note = models.TextField("commentaire", blank=True)
+    note = BoundedTextField("commentaire", blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = WorkstreamQuerySet.as_manager()
@@ -265,7 +266,7 @@ class DeliverableVersion(BaseModel):
     number = models.PositiveSmallIntegerField("version")
     file = models.FileField("document", upload_to="livrables/%Y/%m/")
     filename = models.CharField("nom du fichier", max_length=255)
-    comment = models.TextField("commentaire", blank=True)
+    comment = BoundedTextField("commentaire", blank=True)
     deposited_at = models.DateTimeField("déposé le", default=timezone.now)
     deposited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -286,7 +287,7 @@ class DeliverableVersion(BaseModel):
         verbose_name="validé par",
     )
     validated_at = models.DateTimeField("validé le", null=True, blank=True)
-    validation_comment = models.TextField("avis", blank=True)
+    validation_comment = BoundedTextField("avis", blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = DeliverableQuerySet.as_manager()
@@ -321,7 +322,7 @@ class Decision(BaseModel):
     )
     taken_on = models.DateField("date")
     title = models.CharField("décision", max_length=255)
-    text = models.TextField("détail", blank=True)
+    text = BoundedTextField("détail", blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = PerimeterWideQuerySet.as_manager()
@@ -391,16 +392,16 @@ class Action(VersionedModel):
     structure = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True, related_name="actions",
                                   verbose_name="périmètre", help_text="Vide : action nationale du programme.")  # fmt: skip
     code = models.CharField("n°", max_length=30)
-    title = models.TextField("action")
-    lead = models.TextField("pilote (tel qu'écrit)", blank=True)
+    title = BoundedTextField("action", max_length=2000)
+    lead = BoundedTextField("pilote (tel qu'écrit)", max_length=1000, blank=True)
     lead_structures = models.ManyToManyField(
         Structure, blank=True, related_name="led_actions", verbose_name="structures pilotes"
     )
     partner_structures = models.ManyToManyField(
         Structure, blank=True, related_name="partner_actions", verbose_name="partenaires"
     )
-    lead_unrecognised = models.TextField("pilote non reconnu", blank=True)
-    deliverable = models.TextField("livrables et échéances", blank=True)
+    lead_unrecognised = BoundedTextField("pilote non reconnu", max_length=1000, blank=True)
+    deliverable = BoundedTextField("livrables et échéances", max_length=4000, blank=True)
     deadline_text = models.CharField("échéance (telle qu'écrite)", max_length=500, blank=True)
     deadline_start = models.DateField("début de l'échéance", null=True, blank=True)
     deadline_end = models.DateField("fin de l'échéance", null=True, blank=True, db_index=True)
@@ -411,7 +412,7 @@ class Action(VersionedModel):
     status = models.CharField(
         "état", max_length=20, choices=Status.choices, default=Status.NOT_STARTED, db_index=True
     )
-    progress = models.TextField("état d'avancement", blank=True)
+    progress = BoundedTextField("état d'avancement", blank=True)
     percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
 
     history = HistoricalRecords(
@@ -476,7 +477,7 @@ class ProgressNote(BaseModel):
         verbose_name="auteur",
     )
     status = models.CharField("état", max_length=20, choices=Status.choices)
-    text = models.TextField("note", blank=True)
+    text = BoundedTextField("note", blank=True)
     percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
     figures = models.JSONField("chiffres", default=dict, blank=True)
 

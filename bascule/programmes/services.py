@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import asdict
 from datetime import date
 from typing import Any
@@ -14,6 +15,7 @@ from bascule.core.deadlines import parse_deadline
 from bascule.core.locking import lock_version
 from bascule.core.perimeter import perimeter_for
 from bascule.core.system import history_author
+from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.models import Structure, StructureKind
 from bascule.organisation.selectors import regional_lead
 from bascule.programmes.leads import StructureIndex, parse_lead
@@ -47,14 +49,6 @@ ACTION_FIELDS = (
 )
 
 
-def _save(obj: Any, by: Any, reason: str = "") -> None:
-    obj.full_clean()
-    obj._history_user = history_author(by)
-    if reason:
-        obj._change_reason = reason
-    obj.save()
-
-
 def _require_write(by: Any, structure: Structure, what: str) -> None:
     if not perimeter_for(by).can_write(structure.path):
         raise PermissionDenied(f"{what} est hors de votre périmètre de modification.")
@@ -68,7 +62,7 @@ def programme_create(*, by: Any, code: str, name: str, owner: Structure, descrip
     _require_write(by, owner, "La structure pilote")
     programme = Programme(code=code.strip(), name=name.strip(), owner=owner, description=description,
                           reference_documents=reference_documents)  # fmt: skip
-    _save(programme, by)
+    save_historised(programme, by=by)
     if standard_workstreams:
         templates_add_standard(by=by, programme=programme)
     return programme
@@ -79,7 +73,7 @@ def wave_create(*, by: Any, programme: Programme, name: str, golive_date: date, 
                 structures: list[Structure] | None = None) -> Wave:  # fmt: skip
     _require_write(by, programme.owner, "Ce programme")
     wave = Wave(programme=programme, name=name, golive_date=golive_date, scope=scope)
-    _save(wave, by)
+    save_historised(wave, by=by)
     if structures:
         wave.structures.set(structures)
     return wave
@@ -93,7 +87,7 @@ def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamT
     for spec in STANDARD_WORKSTREAMS:
         template = WorkstreamTemplate(programme=programme, number=spec["number"], name=spec["name"],
                                       description=spec["description"], lead_role=spec["lead_role"])  # fmt: skip
-        _save(template, by)
+        save_historised(template, by=by)
         created[spec["number"]] = template
         order = 0
         for kind, names in (("milestone", spec["milestones"]), ("deliverable", spec["deliverables"])):
@@ -111,10 +105,10 @@ def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name:
     _require_write(by, template.programme.owner, "Ce programme")
     template = WorkstreamTemplate.objects.select_for_update().get(pk=template.pk)
     template.revision += 1
-    _save(template, by, f"Ajout : {name}")
+    save_historised(template, by=by, reason=f"Ajout : {name}")
     order = (template.items.order_by("-order").values_list("order", flat=True).first() or 0) + 1
     item = TemplateItem(template=template, kind=kind, name=name, order=order, revision=template.revision)
-    _save(item, by)
+    save_historised(item, by=by)
     return item
 
 
@@ -147,7 +141,7 @@ def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
             instance = Workstream(
                 template=template, structure=structure, pilot=pilot, synced_revision=template.revision
             )
-            _save(instance, by, "Instanciation du modèle national")
+            save_historised(instance, by=by, reason="Instanciation du modèle national")
             InstanceItem.objects.bulk_create(
                 InstanceItem(workstream=instance, template_item=item, kind=item.kind, name=item.name)
                 for item in template.items.all()
@@ -169,7 +163,7 @@ def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
         InstanceItem.objects.create(workstream=workstream, template_item=item, kind=item.kind, name=item.name)
         count += 1
     workstream.synced_revision = template.revision
-    _save(workstream, by, f"Révision {template.revision} du modèle acceptée")
+    save_historised(workstream, by=by, reason=f"Révision {template.revision} du modèle acceptée")
     return count
 
 
@@ -181,7 +175,7 @@ def workstream_update(*, by: Any, workstream: Workstream, version: int, **change
         if name not in {"status", "percent", "pilot", "note"}:
             raise TypeError(f"Unknown workstream field: {name}")
         setattr(current, name, value)
-    _save(current, by)
+    save_historised(current, by=by)
     return current
 
 
@@ -197,7 +191,7 @@ def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: st
     version = DeliverableVersion(item=item, number=number, comment=comment.strip(), filename=(upload.name or "document")[:255],
                                  deposited_by=history_author(by))  # fmt: skip
     version.file.save(upload.name or "document", upload, save=False)
-    _save(version, by, f"Dépôt de la version {number}")
+    save_historised(version, by=by, reason=f"Dépôt de la version {number}")
     return version
 
 
@@ -215,10 +209,10 @@ def deliverable_validate(
     )
     version.validated_by, version.validated_at = history_author(by), timezone.now()
     version.validation_comment = comment.strip()
-    _save(version, by, "Validation" if accept else "Refus")
+    save_historised(version, by=by, reason="Validation" if accept else "Refus")
     if accept and version.item.done_on is None:
         version.item.done_on = timezone.localdate()
-        _save(version.item, by, "Livrable validé")
+        save_historised(version.item, by=by, reason="Livrable validé")
     return version
 
 
@@ -231,7 +225,7 @@ def decision_create(
     decision = Decision(
         programme=programme, committee=committee, taken_on=taken_on, title=title.strip(), text=text.strip()
     )
-    _save(decision, by)
+    save_historised(decision, by=by)
     return decision
 
 
@@ -252,47 +246,64 @@ def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[St
         for stage in deadline.stages
     ]  # fmt: skip
     lead = parse_lead(action.lead, index or StructureIndex())
-    action.lead_unrecognised = " ; ".join(lead.unrecognised)
+    action.lead_unrecognised = " ; ".join(lead.unrecognised)[:1000]
     return lead.leads, lead.partners
 
 
-@transaction.atomic
+# Fields computed from the texts by `action_derive`, outside any write transaction.
+DERIVED_FIELDS = ("deadline_text", "deadline_start", "deadline_end", "deadline_precision", "deadline_understood",
+                  "deadline_stages", "lead_unrecognised")  # fmt: skip
+
+
 def action_create(*, by: Any, programme: Programme, code: str, title: str, lead: str = "", deliverable: str = "",
                   pain_point: PainPoint | None = None, workstream: Workstream | None = None,
                   structure: Structure | None = None, reference_date: date | None = None,
                   progress: str = "", status: str = Status.NOT_STARTED, index: StructureIndex | None = None,
                   reason: str = "", decision: Decision | None = None) -> Action:  # fmt: skip
-    """Create an action; its deadline is read from the deliverable text and its lead from the pilot text."""
+    """Create an action; its deadline is read from the deliverable text and its lead from the pilot text.
+
+    The texts are read before the write transaction opens, so parsing never holds the database's write lock.
+    """
     _require_write(by, structure or programme.owner, "Ce périmètre")
     action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
                     deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream, decision=decision,
                     structure=structure, reference_date=reference_date)  # fmt: skip
     leads, partners = action_derive(action, index)
-    _save(action, by, reason)
-    action.lead_structures.set(leads)
-    action.partner_structures.set(partners)
-    if progress.strip() or status != Status.NOT_STARTED:
-        progress_add(by=by, action=action, status=status, text=progress, on=reference_date)
+    with transaction.atomic():
+        save_historised(action, by=by, reason=reason)
+        action.lead_structures.set(leads)
+        action.partner_structures.set(partners)
+        if progress.strip() or status != Status.NOT_STARTED:
+            progress_add(by=by, action=action, status=status, text=progress, on=reference_date)
     return action
 
 
-@transaction.atomic
 def action_update(*, by: Any, action: Action, version: int, index: StructureIndex | None = None,
                   reason: str = "", **changes: Any) -> Action:  # fmt: skip
-    """Change an action the author may edit; refuses a write based on a version someone else changed."""
-    unknown = set(changes) - set(ACTION_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown action fields: {sorted(unknown)}")
+    """Change an action the author may edit; refuses a write based on a version someone else changed.
+
+    The new texts are read from the version the editor saw (the version check guarantees it is the stored one)
+    before the write transaction opens.
+    """
+    check_fields(changes, ACTION_FIELDS, "action")
     _require_write(by, _action_scope(action), "Cette action")
-    current = lock_version(Action, action.pk, version)
     if "structure" in changes and changes["structure"] is not None:
         _require_write(by, changes["structure"], "Le nouveau périmètre")
+    draft = copy.copy(action)
     for name, value in changes.items():
-        setattr(current, name, value.strip() if isinstance(value, str) else value)
-    leads, partners = action_derive(current, index)
-    _save(current, by, reason)
-    current.lead_structures.set(leads)
-    current.partner_structures.set(partners)
+        setattr(draft, name, value.strip() if isinstance(value, str) else value)
+    leads, partners = action_derive(draft, index)
+    derived = {name: getattr(draft, name) for name in DERIVED_FIELDS}
+
+    def set_derived(current: Action) -> None:
+        for name, value in derived.items():
+            setattr(current, name, value)
+
+    with transaction.atomic():
+        current = update_versioned(action, by=by, version=version, changes=changes, allowed=ACTION_FIELDS,
+                                   reason=reason, before_save=set_derived)  # fmt: skip
+        current.lead_structures.set(leads)
+        current.partner_structures.set(partners)
     return current
 
 
@@ -316,7 +327,7 @@ def progress_add(*, by: Any, action: Action, status: str, text: str = "", percen
         elif note.status == Status.DONE:
             current.percent = 100
         current.version += 1
-        _save(current, by, "Point d'avancement")
+        save_historised(current, by=by, reason="Point d'avancement")
         action.status, action.progress, action.percent, action.version = (
             current.status,
             current.progress,

@@ -113,3 +113,24 @@ def test_french_by_default_english_available(world, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
     assert "Log out" in html and 'lang="en"' in html
+
+
+def test_api_token_under_lockout_answers_429_with_the_login_page_message(world, settings):
+    settings.AXES_FAILURE_LIMIT = 2
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    url = reverse("api:token")
+    assert api.post(url, {"username": "lead_bzh", "password": "faux"}, format="json").status_code == 400
+    # The failure that reaches the limit locks the account: it already answers 429.
+    assert api.post(url, {"username": "lead_bzh", "password": "faux"}, format="json").status_code == 429
+    locked = api.post(url, {"username": "lead_bzh", "password": "motdepasse-solide-42"}, format="json")
+    assert locked.status_code == 429
+    assert "Trop de tentatives de connexion" in locked.json()["detail"]
+    assert "Trop de tentatives de connexion" in client_locked_page()
+
+
+def client_locked_page() -> str:
+    from django.template.loader import render_to_string
+
+    return render_to_string("accounts/locked.html")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bascule.core.deadlines import is_late, normalise, parse_deadline
+from bascule.core.deadlines import DEADLINE_MAX_CHARS, is_late, normalise, parse_deadline
 
 REF = date(2021, 11, 15)
 D = date
@@ -106,6 +106,12 @@ TABLE = [
     ("30 février 2022", NOT_UNDERSTOOD, None),
     ("T5 2022", NOT_UNDERSTOOD, None),
     ("?", NOT_UNDERSTOOD, None),
+    # "des" without its accent is an article, not "dès": the deliverable is due in 2022, not from 2022 on.
+    ("Déploiement des outils en 2022", D(2022, 1, 1), D(2022, 12, 31)),
+    ("des guides publiés fin 2023", D(2023, 9, 1), D(2023, 12, 31)),
+    # A range that ends before it starts is flagged, never reordered.
+    ("31/12/2099 - 29/02/2024", NOT_UNDERSTOOD, None),
+    ("de 2025 à 2023", NOT_UNDERSTOOD, None),
 ]
 
 
@@ -195,3 +201,34 @@ def test_normalise():
     assert normalise("1ère  Étape") == "1 etape"
     assert normalise("Deuxième semestre") == "2 semestre"
     assert normalise("Mi-2022") == "mi 2022"
+
+
+def _parse_seconds(text: str) -> float:
+    import time
+
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        parse_deadline(text, reference=REF)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(["fin 2021", "T3 2023", "des outils", "Etape 1 : début 2022", "; ", "mi-2022",
+                                 "octobre / novembre 2021", "2022", " ", "x"]), min_size=1, max_size=8))  # fmt: skip
+def test_parsing_time_grows_linearly_with_the_text(pieces):
+    """Quadrupling the text at most multiplies the time by ~4 (quadratic would be 16); past the cap it is constant."""
+    unit = " ".join(pieces) + " "
+    small = unit * max(1, 900 // len(unit))
+    large = small * 4
+    ratio = _parse_seconds(large[:DEADLINE_MAX_CHARS]) / max(_parse_seconds(small), 1e-5)
+    assert ratio < 9, (ratio, len(small))
+
+
+def test_oversized_text_is_refused_at_once():
+    import time
+
+    started = time.perf_counter()
+    deadline = parse_deadline("fin 2021 " * 600_000)  # about 5 MB
+    assert not deadline.understood and time.perf_counter() - started < 0.5
