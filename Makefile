@@ -51,7 +51,8 @@ demo: migrate
 	@echo "Arrêt : Ctrl+C (arrête aussi le traitement en arrière-plan)."
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \
-	$(BIN)/python manage.py db_worker --no-reload --interval 1 & \
+	( while true; do $(BIN)/python manage.py worker --interval 1; \
+	    echo "Le traitement en arrière-plan s'est arrêté : redémarrage dans 2 s."; sleep 2; done ) & \
 	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: WITH_BROWSER=1

@@ -280,6 +280,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- background tasks -----------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# /healthz answers 503 when tasks wait and no worker has shown a sign of life for this long (it beats every 5 s).
+BASCULE_WORKER_STALE_SECONDS = env_int("BASCULE_WORKER_STALE_SECONDS", 60)
 
 # --- security headers -----------------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {

@@ -147,7 +147,7 @@ def run_worker() -> None:
     The worker closes connections that are inside a transaction, as a real one would: tests using it are
     `transaction=True`, so that what it reads was really committed.
     """
-    call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+    call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
 __all__ = ["World", "run_worker"]

@@ -87,3 +87,17 @@ class TaskRun(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+class WorkerHeartbeat(models.Model):
+    """The last sign of life of each background worker (read by /healthz)."""
+
+    worker_id = models.CharField("worker", max_length=64, primary_key=True)
+    last_seen = models.DateTimeField("dernier signe de vie", db_index=True)
+    pid = models.PositiveIntegerField("processus", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "worker"
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} ({self.last_seen:%d/%m/%Y %H:%M:%S})"

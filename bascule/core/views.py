@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django_tasks_db.models import DBTaskResult
 
 from bascule.core.access import get_visible_or_404
 from bascule.core.imports import IMPORTERS, ImportReport
-from bascule.core.models import TaskRun
+from bascule.core.models import TaskRun, WorkerHeartbeat
 from bascule.core.registry import HOME_PANELS, panels_for
 from bascule.core.services import taskrun_start
 
@@ -27,14 +33,30 @@ def home(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 otherwise (for load balancers and supervision)."""
+    """For load balancers and supervision: the database answers, and queued tasks have a live worker.
+
+    200 when all is well; 503 when the database does not answer, or when tasks wait and no worker has shown a
+    sign of life for BASCULE_WORKER_STALE_SECONDS (the JSON says which, with the worker's last heartbeat).
+    """
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        waiting = DBTaskResult.objects.ready().count()
+        last_seen = WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"]
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "injoignable"}, status=503)
-    return JsonResponse({"status": "ok"})
+    alive = last_seen is not None and timezone.now() - last_seen < timedelta(
+        seconds=settings.BASCULE_WORKER_STALE_SECONDS
+    )
+    body = {
+        "status": "ok",
+        "database": "ok",
+        "worker": "actif" if alive else "absent",
+        "worker_last_seen": last_seen.isoformat() if last_seen else None,
+        "tasks_waiting": waiting,
+    }
+    if waiting and not alive:
+        body["status"] = "error"
+        return JsonResponse(body, status=503)
+    return JsonResponse(body)
 
 
 @require_GET

@@ -81,10 +81,10 @@ def test_security_headers_and_nonce_on_scripts(client, world):
 
 
 @pytest.mark.django_db
-def test_healthz_ok(client):
+def test_healthz_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json()["status"] == "ok" and response.json()["tasks_waiting"] == 0
 
 
 def test_healthz_503_when_the_database_does_not_answer(tmp_path):
