@@ -29,8 +29,8 @@ def _preview(user):
 
 
 def _worker(**options):
-    defaults = dict(queue_names=["default"], interval=0.01, batch=True, backend_name="default",
-                    startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[])  # fmt: skip
+    defaults = {"queue_names": ["default"], "interval": 0.01, "batch": True, "backend_name": "default",
+                    "startup_delay": False, "max_tasks": None, "worker_id": "test-worker", "excluded_queue_names": []}  # fmt: skip
     return ResilientWorker(**{**defaults, **options})
 
 
