@@ -47,3 +47,24 @@ def run_service(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
         else:
             form.add_error(None, exc)
     return None
+
+
+class UploadField(forms.FileField):
+    """A file upload refused at the form when empty or larger than BASCULE_IMPORT_MAX_BYTES (French message)."""
+
+    def __init__(self, *, spreadsheet: bool = True, **kwargs: Any) -> None:
+        if spreadsheet:
+            kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods,.xls"}))
+        kwargs.setdefault("max_length", 255)  # the file's name
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        from django.conf import settings
+
+        upload = super().clean(data, initial)
+        limit = settings.BASCULE_IMPORT_MAX_BYTES
+        if upload is not None and upload.size > limit:
+            raise forms.ValidationError(f"Le fichier dépasse {limit // (1024 * 1024)} Mo : découpez-le.")
+        if upload is not None and upload.size == 0:
+            raise forms.ValidationError("Le fichier est vide.")
+        return upload

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -32,14 +33,41 @@ def taskrun_start(
 
     if kind not in HANDLERS:
         raise ValueError(f"Unknown task run kind: {kind}")
-    run = TaskRun(kind=kind, label=label, owner=owner, params=params or {})
+    taskrun_purge_uploads()
+    run = TaskRun(kind=kind, label=label[:255], owner=owner, params=dict(params or {}))
     if input_file is not None:
+        run.params["filename"] = (input_file.name or "fichier")[:255]
         run.input_file.save(input_file.name or "fichier", input_file, save=False)
     elif source is not None:
         run.input_file.name = source.input_file.name
+        run.params.setdefault("filename", source.params.get("filename", ""))
     run.save()
     transaction.on_commit(lambda: execute_taskrun.enqueue(str(run.pk)))
     return run
+
+
+# A preview keeps its file for the "apply" that may follow; an unapplied preview's file goes after this delay.
+PREVIEW_UPLOAD_KEPT = timedelta(hours=24)
+
+
+def _remove_upload(run: TaskRun) -> None:
+    """Delete the run's uploaded file (and forget it: a later apply says the file is gone)."""
+    if run.input_file.name:
+        run.input_file.storage.delete(run.input_file.name)
+        TaskRun.objects.filter(input_file=run.input_file.name).update(input_file="")
+        run.input_file.name = ""
+
+
+def taskrun_purge_uploads() -> int:
+    """Remove the files of finished previews never applied within PREVIEW_UPLOAD_KEPT; the number removed."""
+    stale = TaskRun.objects.filter(
+        finished_at__lt=timezone.now() - PREVIEW_UPLOAD_KEPT, params__mode="preview"
+    ).exclude(input_file="")
+    removed = 0
+    for run in stale:
+        _remove_upload(run)
+        removed += 1
+    return removed
 
 
 def _update(run: TaskRun, **fields: Any) -> None:
@@ -59,9 +87,14 @@ def taskrun_execute(*, taskrun_id: str) -> None:
         _update(run, progress=max(1, min(99, percent)), message=message[:255])
 
     try:
+        if run.kind == "import" and not run.input_file.name:
+            raise TaskRunError("Le fichier de cet aperçu n'est plus conservé : importez-le de nouveau.")
         result = HANDLERS[run.kind](run, progress)
     except TaskRunError as exc:
-        _update(run, status=TaskRun.Status.FAILED, error=str(exc), finished_at=timezone.now(), message="")
+        _update(
+            run, status=TaskRun.Status.FAILED, error=str(exc)[:10_000], finished_at=timezone.now(), message=""
+        )
+        _remove_upload(run)
         return
     except Exception:
         logger.exception("Task run %s (%s) failed", run.pk, run.kind)
@@ -73,6 +106,7 @@ def taskrun_execute(*, taskrun_id: str) -> None:
             finished_at=timezone.now(),
             message="",
         )
+        _remove_upload(run)
         return
     _update(
         run,
@@ -82,3 +116,5 @@ def taskrun_execute(*, taskrun_id: str) -> None:
         message="Terminé",
         finished_at=timezone.now(),
     )
+    if run.params.get("mode") != "preview":  # a preview keeps its file for the apply that may follow
+        _remove_upload(run)

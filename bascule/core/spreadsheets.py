@@ -17,6 +17,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from defusedxml import ElementTree as DefusedElementTree
 from django.conf import settings
 
 # An XLSX/ODS is a zip of XML: refuse archives that would inflate past this, or whose members inflate suspiciously.
@@ -117,8 +118,36 @@ def _zip_kind(archive: zipfile.ZipFile) -> str:
     raise SpreadsheetError("Le fichier est une archive, mais ni un classeur XLSX ni un classeur ODS.")
 
 
+def _size_from_the_head_only(sheet: Any) -> None:
+    """Read a read-only sheet's size from its <dimension> element, if it comes before <sheetData>.
+
+    openpyxl parses a whole sheet to find its size when <dimension> is missing: millions of padding rows then cost
+    seconds before the first row is read. Stopping at <sheetData> leaves the size unknown, which openpyxl handles;
+    the row limit of `read_table` then bounds the reading.
+    """
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+
+    source = sheet._get_source()
+    try:
+        for _event, element in DefusedElementTree.iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG and element.get("ref"):
+                boundaries = SheetDimension(ref=element.get("ref")).boundaries
+                sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = boundaries
+                return
+            if element.tag == DATA_TAG:
+                return
+    except DefusedElementTree.ParseError:
+        return  # the row reader reports a broken sheet
+    finally:
+        source.close()
+
+
 def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
     import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    ReadOnlyWorksheet._get_size = _size_from_the_head_only
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
@@ -147,7 +176,7 @@ def _iter_calamine(data: bytes, label: str) -> Iterator[tuple[list[str], dict[in
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        rows = sheet.iter_rows()  # streamed: a sheet of millions of empty rows stops at the row limit
     except Exception as exc:  # calamine raises its own error types on broken files
         raise SpreadsheetError(
             f"Le classeur {label} n'a pas pu être lu : il est endommagé ou protégé."
@@ -219,12 +248,20 @@ def read_table(
     Title rows above the header are skipped; empty rows are dropped; rows keep their spreadsheet number.
     """
     limit = max_rows or settings.BASCULE_IMPORT_MAX_ROWS
+    # Empty rows count too, with some slack: a sheet padded with millions of empty rows is refused while
+    # streaming, after reading a bounded number of rows, not after inflating them all.
+    raw_limit = limit + max(1000, limit // 10)
     fmt, raw_rows = iter_raw_rows(data, filename)
     header_row = 0
     headers: list[str] = []
     rows: list[Row] = []
     preamble: list[str] = []
     for number, (cells, formulas) in enumerate(raw_rows, start=1):
+        if number > raw_limit:
+            raise SpreadsheetError(
+                f"Le fichier compte plus de {raw_limit:,} lignes (vides comprises)".replace(",", " ")
+                + " : supprimez les lignes vides en fin de feuille ou découpez-le en plusieurs fichiers."
+            )
         if not any(cells):
             continue
         if not headers:

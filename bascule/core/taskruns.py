@@ -43,7 +43,9 @@ def run_import(run: TaskRun, progress: Progress) -> dict[str, Any]:
     with run.input_file.open("rb") as handle:
         data = handle.read()
     try:
-        table = importer.read(data, run.input_file.name or "")
+        # The name the user gave the file, never the stored path, in messages and for the format.
+        filename = run.params.get("filename") or ""
+        table = importer.read(data, filename)
         progress(30, f"{len(table.rows)} lignes lues ; vérification")
         if run.params.get("mode") == "apply":
             progress(50, "Écriture des lignes acceptées (en une seule transaction)")
@@ -51,5 +53,6 @@ def run_import(run: TaskRun, progress: Progress) -> dict[str, Any]:
         else:
             report = importer.preview(table)
     except SpreadsheetError as exc:
-        raise TaskRunError(str(exc)) from exc
+        shown = f"Fichier « {filename} » : " if filename and filename not in str(exc) else ""
+        raise TaskRunError(f"{shown}{exc}") from exc
     return report.to_dict()

@@ -8,6 +8,8 @@ Deterministic (fixed seed), bulk-created with history rows, and safe to run twic
 from __future__ import annotations
 
 import random
+import re
+import unicodedata
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -262,9 +264,9 @@ class Builder:
                category: str | None = None, ministry: str | None = None) -> Person:  # fmt: skip
         first = first or self.rng.choice(FIRST_NAMES)
         last = last or self.rng.choice(LAST_NAMES)
-        base = f"{first}.{last}".lower()
-        for a, b in (("é", "e"), ("è", "e"), ("ë", "e"), ("ï", "i"), ("ç", "c"), (" ", "-"), ("'", "")):
-            base = base.replace(a, b)
+        # An address the referential's own validator accepts: no accent, no space, no apostrophe.
+        ascii_name = unicodedata.normalize("NFKD", f"{first}.{last}").encode("ascii", "ignore").decode()
+        base = re.sub(r"[^a-z0-9.-]", "", ascii_name.lower().replace(" ", "-"))
         email, n = f"{base}@demo.gouv.fr", 1
         while email in self.used_emails:
             n += 1

@@ -8,7 +8,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from bascule.core.fields import SEARCH_MAX
-from bascule.core.forms import DateInput, version_field
+from bascule.core.forms import DateInput, UploadField, version_field
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.grants import grantable_roles, grantable_structures_q
@@ -156,20 +156,7 @@ class ImportForm(DsfrBaseForm):
         ],
         widget=forms.RadioSelect,
     )
-    file = forms.FileField(
+    file = UploadField(
         label="Fichier",
         help_text="CSV (séparateur ; ou ,), XLSX (Excel) ou ODS (LibreOffice), 20 Mo au plus.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods,.xls"}),
     )
-
-    def clean_file(self) -> Any:
-        from django.conf import settings
-
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.BASCULE_IMPORT_MAX_BYTES:
-            raise forms.ValidationError(
-                f"Le fichier dépasse {settings.BASCULE_IMPORT_MAX_BYTES // (1024 * 1024)} Mo : découpez-le."
-            )
-        if upload.size == 0:
-            raise forms.ValidationError("Le fichier est vide.")
-        return upload

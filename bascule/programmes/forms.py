@@ -8,7 +8,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from bascule.core.fields import SEARCH_MAX
-from bascule.core.forms import DateInput, version_field
+from bascule.core.forms import DateInput, UploadField, version_field
 from bascule.core.forms import model_max_length as _max
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure
@@ -108,7 +108,7 @@ class ActionPlanImportForm(DsfrBaseForm):
         label="Date de référence du plan", required=False, widget=DateInput(),
         help_text="Date de la revue ; sinon lue au-dessus de l'en-tête (« revue du 1er décembre 2011 ») ; sert à « Immédiat ».",
     )  # fmt: skip
-    file = forms.FileField(label="Plan d'actions", help_text="XLSX, ODS ou CSV, 20 Mo au plus.")
+    file = UploadField(label="Plan d'actions", help_text="XLSX, ODS ou CSV, 20 Mo au plus.")
 
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,17 +116,9 @@ class ActionPlanImportForm(DsfrBaseForm):
 
 
 class DepositForm(DsfrBaseForm):
-    file = forms.FileField(label="Document", help_text="20 Mo au plus.")
+    file = UploadField(label="Document", help_text="20 Mo au plus.", spreadsheet=False)
     comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}),
                               max_length=_max(DeliverableVersion, "comment"))  # fmt: skip
-
-    def clean_file(self) -> Any:
-        from django.conf import settings
-
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.BASCULE_IMPORT_MAX_BYTES:
-            raise forms.ValidationError("Le document dépasse 20 Mo.")
-        return upload
 
 
 class DecisionForm(DsfrBaseForm):

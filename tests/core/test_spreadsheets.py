@@ -146,3 +146,29 @@ def test_csv_round_trip_preserves_text(rows):
         for row in rows
     ]
     assert read_back == expected
+
+
+def _padded_workbook(writer, empty_rows: int) -> bytes:
+    """A real workbook (XLSX or ODS) with a header, one row, then many empty but present rows."""
+    data = writer(HEADERS, [["A-1", "Un", None]], title="Feuille")
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                rows = "".join(f'<row r="{n}"><c r="A{n}" s="0"/></row>' for n in range(3, empty_rows + 3))
+                content = content.replace(b"</sheetData>", rows.encode() + b"</sheetData>")
+            target.writestr(item, content)
+    return buffer.getvalue()
+
+
+def test_a_workbook_padded_with_empty_rows_stops_at_the_row_limit(settings):
+    import time
+
+    settings.BASCULE_IMPORT_MAX_ROWS = 1000
+    data = _padded_workbook(write_xlsx, 400_000)  # about 16 MB of sheet XML, a few hundred kB on disk
+    started = time.perf_counter()
+    with pytest.raises(SpreadsheetError, match="plus de 2 000 lignes"):
+        read_table(data, "rempli.xlsx")
+    assert time.perf_counter() - started < 2.0

@@ -57,3 +57,36 @@ def test_nothing_readable_exits_non_zero(world, tmp_path):
         _run("import_action_plan", str(bad), "--programme", "X", "--create-programme", "X")
     with pytest.raises(CommandError, match="Aucun programme"):
         _run("import_action_plan", str(SAMPLE), "--programme", "INCONNU")
+
+
+def test_two_imports_creating_the_same_programme_at_once_both_end_in_french(tmp_path):
+    """Two real processes on the embedded SQLite: neither prints a traceback; the plan exists once."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", BASCULE_VAR_DIR=str(tmp_path))
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=root, env=env, check=True, timeout=120
+    )
+    setup = ("import django; django.setup(); from bascule.core.system import SYSTEM; "
+             "from bascule.organisation.services import structure_create; "
+             "structure_create(by=SYSTEM, code='ETAT', name='État', kind='state')")  # fmt: skip
+    subprocess.run([sys.executable, "-c", setup], cwd=root, env=env, check=True, timeout=60)
+    command = [sys.executable, "manage.py", "import_action_plan", str(SAMPLE), "--programme", "PA-X",
+               "--create-programme", "Plan X"]  # fmt: skip
+    runs = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for _ in range(2)]  # fmt: skip
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    for run, output in zip(runs, outputs, strict=True):
+        assert "Traceback" not in output, output
+        assert run.returncode == 0 or "Relancez la commande" in output, output
+    count = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from bascule.programmes.models import Action; "
+         "print(Action.objects.filter(programme__code='PA-X').count())"],
+        cwd=root, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert int(count.stdout) > 0

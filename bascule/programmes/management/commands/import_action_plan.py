@@ -6,7 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import IntegrityError, OperationalError
 
 from bascule.core.spreadsheets import SpreadsheetError
 from bascule.core.system import SYSTEM
@@ -40,14 +42,21 @@ class Command(BaseCommand):
                     f'Aucun programme « {options["programme"]} » (utilisez --create-programme "Nom").'
                 )
             owner = (
-                Structure.objects.get(code=options["owner"]) if options["owner"]
+                Structure.objects.filter(code=options["owner"]).first() if options["owner"]
                 else Structure.objects.filter(kind=StructureKind.STATE).first() or Structure.objects.order_by("depth").first()
             )  # fmt: skip
             if owner is None:
                 raise CommandError("Aucune structure dans le référentiel pour porter le programme.")
-            programme = programme_create(
-                by=SYSTEM, code=options["programme"], name=options["create_programme"], owner=owner
-            )
+            try:
+                programme = programme_create(
+                    by=SYSTEM, code=options["programme"], name=options["create_programme"], owner=owner
+                )
+            except (ValidationError, IntegrityError) as exc:
+                # Another run created it meanwhile: import into it, as a second run would.
+                programme = Programme.objects.filter(code=options["programme"]).first()
+                if programme is None:
+                    detail = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+                    raise CommandError(f"Le programme n'a pas pu être créé : {detail}") from exc
         importer = ActionPlanImporter(
             user=SYSTEM, programme=programme, reference_date=options["reference_date"]
         )
@@ -56,6 +65,11 @@ class Command(BaseCommand):
             report = importer.preview(table) if options["dry_run"] else importer.apply(table)
         except SpreadsheetError as exc:
             raise CommandError(str(exc)) from exc
+        except (IntegrityError, OperationalError) as exc:
+            raise CommandError(
+                "Un autre import de ce programme s'est exécuté en même temps : rien n'a été enregistré par "
+                "celui-ci. Relancez la commande (elle ne duplique rien)."
+            ) from exc
         for row in report.rejected:
             for message in row.messages:
                 self.stderr.write(message)
