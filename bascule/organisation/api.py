@@ -5,8 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.request import Request
@@ -22,7 +20,7 @@ class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
     parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Structure.objects.all(), allow_null=True, required=False
     )
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
     version = serializers.IntegerField(
         required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
     )
@@ -56,17 +54,18 @@ class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         return parent
 
 
-STRUCTURE_FILTERS = [
-    OpenApiParameter(
-        "region", OpenApiTypes.STR, description="Code INSEE de la région (53) ou code de sa structure"
-    ),
-    OpenApiParameter("kind", OpenApiTypes.STR, enum=StructureKind.values),
-    OpenApiParameter("q", OpenApiTypes.STR, description="Recherche dans le code et le nom"),
-    OpenApiParameter("parent", OpenApiTypes.UUID, description="Sous-structures directes de cette structure"),
-]
+class StructureFilters(serializers.Serializer):  # type: ignore[type-arg]
+    region = serializers.CharField(required=False, allow_blank=True, max_length=60,
+                                   help_text="Code INSEE de la région (53) ou code de sa structure (R53)")  # fmt: skip
+    kind = serializers.ChoiceField(choices=StructureKind.choices, required=False, allow_blank=True)
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Recherche dans le code et le nom"
+    )
+    parent = serializers.UUIDField(
+        required=False, allow_null=True, help_text="Sous-structures directes de celle-ci"
+    )
 
 
-@extend_schema_view(list=extend_schema(parameters=STRUCTURE_FILTERS))
 class StructureViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -80,9 +79,11 @@ class StructureViewSet(
     serializer_class = StructureSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    filter_serializer = StructureFilters
+
     def get_queryset(self) -> QuerySet[Structure]:
         qs = Structure.objects.visible_to(self.request.user).select_related("parent")
-        params = self.request.query_params
+        params = self.filters()
         if region := params.get("region"):
             qs = qs.in_region(region)
         if kind := params.get("kind"):
@@ -90,7 +91,7 @@ class StructureViewSet(
         if q := params.get("q"):
             qs = qs.filter(Q(code__icontains=q) | Q(name__icontains=q))
         if parent := params.get("parent"):
-            qs = qs.filter(parent_id=parent)  # type: ignore[misc]
+            qs = qs.filter(parent_id=parent)
         return qs.order_by("path")
 
     def perform_create(self, serializer: Any) -> None:
@@ -146,26 +147,24 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "structure", OpenApiTypes.STR, description="Code d'une structure (avec son sous-arbre)"
-            ),
-            OpenApiParameter("region", OpenApiTypes.STR),
-            OpenApiParameter("q", OpenApiTypes.STR),
-        ]
-    )
-)
+class PersonFilters(serializers.Serializer):  # type: ignore[type-arg]
+    structure = serializers.CharField(required=False, allow_blank=True, max_length=60,
+                                      help_text="Code d'une structure (avec son sous-arbre)")  # fmt: skip
+    region = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
 class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
     """People of the user's perimeter (read-only in this version)."""
 
     model = Person
     serializer_class = PersonSerializer
 
+    filter_serializer = PersonFilters
+
     def get_queryset(self) -> QuerySet[Person]:
         qs = Person.objects.visible_to(self.request.user).select_related("structure")
-        params = self.request.query_params
+        params = self.filters()
         if code := params.get("structure"):
             root = Structure.objects.visible_to(self.request.user).filter(code=code).first()
             qs = qs.filter(structure__path__startswith=root.path) if root else qs.none()
@@ -195,28 +194,27 @@ class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         ]
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("role", OpenApiTypes.STR, enum=Role.values),
-            OpenApiParameter("person", OpenApiTypes.UUID),
-            OpenApiParameter("active", OpenApiTypes.BOOL),
-        ]
-    )
-)
+class AssignmentFilters(serializers.Serializer):  # type: ignore[type-arg]
+    role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True)
+    person = serializers.UUIDField(required=False, allow_null=True)
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
 class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
     """Assignments whose structure or person is in the user's perimeter (read-only in this version)."""
 
     model = Assignment
     serializer_class = AssignmentSerializer
 
+    filter_serializer = AssignmentFilters
+
     def get_queryset(self) -> QuerySet[Assignment]:
         qs = Assignment.objects.visible_to(self.request.user).select_related("structure")
-        params = self.request.query_params
+        params = self.filters()
         if role := params.get("role"):
             qs = qs.filter(role=role)
         if person := params.get("person"):
             qs = qs.filter(person_id=person)
-        if params.get("active") in {"true", "1"}:
+        if params.get("active"):
             qs = qs.active()
         return qs.order_by("-start_date", "id")

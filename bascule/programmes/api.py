@@ -6,8 +6,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
 from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.request import Request
@@ -53,27 +52,31 @@ class WorkstreamSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
                   "synced_revision", "diverged", "version", "updated_at"]  # fmt: skip
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("programme", OpenApiTypes.STR),
-            OpenApiParameter("region", OpenApiTypes.STR),
-        ]
+class WorkstreamFilters(serializers.Serializer):  # type: ignore[type-arg]
+    programme = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text="code du programme"
     )
-)
+    region = serializers.CharField(
+        required=False, allow_blank=True, max_length=3, help_text="code INSEE de la région"
+    )
+
+
 class WorkstreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
     """Workstreams instanced in the regions of the user's perimeter."""
 
     model = Workstream
     serializer_class = WorkstreamSerializer
 
+    filter_serializer = WorkstreamFilters
+
     def get_queryset(self) -> QuerySet[Workstream]:
         qs = Workstream.objects.visible_to(self.request.user).select_related(
             "template__programme", "structure"
         )
-        if programme := self.request.query_params.get("programme"):
+        params = self.filters()
+        if programme := params.get("programme"):
             qs = qs.filter(template__programme__code=programme)
-        if region := self.request.query_params.get("region"):
+        if region := params.get("region"):
             qs = qs.filter(structure__region=region)
         return qs.order_by("template__programme__code", "template__number", "structure__code")
 
@@ -123,16 +126,13 @@ class ActionCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-@extend_schema_view(
-    list=extend_schema(
-        parameters=[
-            OpenApiParameter("programme", OpenApiTypes.STR, description="code du programme"),
-            OpenApiParameter("region", OpenApiTypes.STR, description="code INSEE de la région"),
-            OpenApiParameter("late", OpenApiTypes.BOOL),
-            OpenApiParameter("status", OpenApiTypes.STR, enum=Status.values),
-        ]
+class ActionFilterParams(WorkstreamFilters):
+    late = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="en retard seulement"
     )
-)
+    status = serializers.ChoiceField(choices=Status.choices, required=False, allow_blank=True)
+
+
 class ActionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -168,11 +168,13 @@ class ActionViewSet(
             raise DRFPermissionDenied(str(exc)) from exc
         return Response(self.get_serializer(self.get_queryset().get(pk=action.pk)).data, status=201)
 
+    filter_serializer = ActionFilterParams
+
     def get_queryset(self) -> QuerySet[Action]:
-        params = self.request.query_params
+        params = self.filters()
         filters = ActionFilters(
             programme=params.get("programme", ""), region=params.get("region", ""),
-            status=params.get("status", ""), late=params.get("late") in {"true", "1"}, sort="code",
+            status=params.get("status", ""), late=bool(params.get("late")), sort="code",
         )  # fmt: skip
         return with_structures(action_list(user=self.request.user, filters=filters))
 

@@ -134,3 +134,35 @@ def test_list_query_count_is_constant(world, api, django_assert_max_num_queries)
         make_structure(f"N-{i}", parent=world.ddtm29, region="53")
     with django_assert_max_num_queries(len(few.captured_queries)):
         api.get("/api/v1/structures/", {"page_size": 500})
+
+
+def test_creating_a_structure_without_parent_is_refused_or_done_never_500(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(world.lead_bzh)
+    body = {"code": "RACINE-2", "name": "Racine", "kind": "state"}
+    refused = client.post("/api/v1/structures/", body, format="json")
+    assert refused.status_code == 403 and "pilotage national" in refused.json()["detail"]
+    client.force_login(world.national)
+    created = client.post("/api/v1/structures/", body, format="json")
+    assert (
+        created.status_code == 201
+        and created.json()["parent"] is None
+        and created.json()["parent_code"] is None
+    )
+
+
+def test_invalid_filters_answer_400_in_french(world):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_login(world.national)
+    response = client.get("/api/v1/assignments/", {"role": "pirate"})
+    assert response.status_code == 400 and "pirate" in str(response.json()["role"])
+    assert client.get("/api/v1/assignments/", {"role": ""}).status_code == 200
+    assert client.get("/api/v1/structures/", {"parent": "pas-un-uuid"}).status_code == 400
+    assert client.get("/api/v1/actions/", {"late": "peut-être"}).status_code == 400
+    assert (
+        client.get("/api/v1/actions/", {"page_size": "null"}).status_code == 200
+    )  # ignored: default page size
