@@ -48,6 +48,7 @@ demo: migrate
 	@echo "Comptes de démonstration (mot de passe « demo ») :"
 	@echo "  national  — pilotage national, voit toutes les régions"
 	@echo "  bretagne  — responsable déploiement de la région Bretagne"
+	@echo "  lecteur   — lecteur de la région Bretagne (lecture seule)"
 	@echo "Arrêt : Ctrl+C (arrête aussi le traitement en arrière-plan)."
 	@echo ""
 	@trap 'kill 0' EXIT INT TERM; \

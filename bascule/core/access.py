@@ -8,6 +8,7 @@ from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, Validat
 from django.http import Http404
 
 from bascule.core.perimeter import perimeter_for
+from bascule.core.registry import user_can
 
 
 class HasAbilities(Protocol):
@@ -25,12 +26,18 @@ def get_visible_or_404(queryset: Any, user: Any, **lookup: Any) -> Any:
         raise Http404("Aucun élément ne correspond à cette adresse dans votre périmètre.") from exc
 
 
-def require_ability(obj: HasAbilities, user: Any, ability: str) -> None:
-    """Raise 403 when the user sees the object but may not perform `ability` on it."""
+def require_ability(obj: HasAbilities, user: Any, ability: str, message: str = "") -> None:
+    """Raise 403 when the user sees the object but may not perform `ability` on it (with `message`, in French)."""
     if not obj.get_abilities(user).get(ability, False):
-        raise PermissionDenied("Vous n'avez pas les droits nécessaires pour cette action.")
+        raise PermissionDenied(message or "Vous n'avez pas les droits nécessaires pour cette action.")
 
 
 def can_write_somewhere(user: Any) -> bool:
     """Whether the user may create anything at all (an editor role somewhere, or national steering)."""
     return perimeter_for(user).can_write_somewhere
+
+
+def require_user_ability(user: Any, name: str) -> None:
+    """404 when the user lacks a page-level ability (the page is not offered to them, nor reachable)."""
+    if not user_can(user, name):
+        raise Http404("Cette page n'est pas disponible pour votre rôle.")

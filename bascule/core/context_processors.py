@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from bascule.core.perimeter import perimeter_for
-from bascule.core.registry import NAVIGATION, NavEntry
+from bascule.core.registry import NAVIGATION, NavEntry, user_can
 
 SITE = {
     "site_title": "Bascule",
@@ -26,7 +26,7 @@ def bascule(request: HttpRequest) -> dict[str, Any]:
     navigation = []
     home = reverse("core:home")
     for entry in [NavEntry("core:home", "Accueil", "", 0), *NAVIGATION]:
-        if entry.visible is not None and not (authenticated and entry.visible(user)):
+        if entry.ability and not (authenticated and user_can(user, entry.ability)):
             continue
         url = reverse(entry.url_name)
         current = path == url if not entry.prefix else path.startswith(entry.prefix)

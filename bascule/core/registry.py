@@ -26,8 +26,7 @@ class NavEntry:
     label: str
     prefix: str  # the entry is "current" for every page under this path ("" : only its own URL)
     order: int
-    # Shown only when this returns True for the user (None: every logged-in user).
-    visible: Callable[[Any], bool] | None = None
+    ability: str = ""  # shown only to users with this page-level ability ("": every logged-in user)
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,9 @@ class Panel:
 
 
 _assignment_source: list[AssignmentSource] = []
+# Abilities that belong to no object ("may create a structure", "may import an action plan"): one function each,
+# asked by the view that guards the page (404 when false) and by the templates that draw its links.
+USER_ABILITIES: dict[str, Callable[[Any], bool]] = {}
 NAVIGATION: list[NavEntry] = []
 HOME_PANELS: list[Panel] = []
 ACCOUNT_PANELS: list[Panel] = []
@@ -52,6 +54,21 @@ def assignment_rows(user: Any, day: date) -> list[tuple[str, str]]:
     if not _assignment_source:
         return []
     return list(_assignment_source[0](user, day))
+
+
+def register_user_ability(name: str, rule: Callable[[Any], bool]) -> None:
+    """`name` is "<module>.<ability>", e.g. "programmes.import_actions"."""
+    USER_ABILITIES[name] = rule
+
+
+def user_can(user: Any, name: str) -> bool:
+    """Whether the user has a page-level ability (computed once per user object, i.e. per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    cache: dict[str, bool] = user.__dict__.setdefault("_bascule_user_abilities", {})
+    if name not in cache:
+        cache[name] = bool(USER_ABILITIES[name](user))
+    return cache[name]
 
 
 def register_navigation(entry: NavEntry) -> None:

@@ -16,6 +16,10 @@ class OrganisationConfig(AppConfig):
         from bascule.organisation.grants import may_see_grant_log
 
         registry.register_assignment_source(selectors.active_role_paths)
+        registry.register_user_ability("organisation.add_structure", can_write_somewhere)
+        registry.register_user_ability("organisation.add_person", can_write_somewhere)
+        registry.register_user_ability("organisation.import", can_write_somewhere)
+        registry.register_user_ability("organisation.grant_log", may_see_grant_log)
         registry.register_navigation(
             registry.NavEntry("organisation:structure_tree", "Structures", "/organisation/structures", 10)
         )
@@ -24,12 +28,16 @@ class OrganisationConfig(AppConfig):
         )
         registry.register_navigation(
             registry.NavEntry(
-                "organisation:import", "Imports", "/organisation/import", 90, can_write_somewhere
+                "organisation:import", "Imports", "/organisation/import", 90, "organisation.import"
             )
         )
         registry.register_navigation(
             registry.NavEntry(
-                "organisation:grant_log", "Droits attribués", "/organisation/droits", 95, may_see_grant_log
+                "organisation:grant_log",
+                "Droits attribués",
+                "/organisation/droits",
+                95,
+                "organisation.grant_log",
             )
         )
         registry.register_home_panel(

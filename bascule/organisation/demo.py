@@ -429,11 +429,12 @@ DEMO_ACCOUNTS = {
     # username: (first, last, structure of the person, role, structure of the role)
     "national": ("Claire", "Martin", "DMAT/SDAT/BCAM", Role.NATIONAL_STEERING, "DMAT/SDAT/BCAM"),
     "bretagne": ("Yann", "Le Gall", "PREF-R53", Role.REGIONAL_LEAD, "R53"),
+    "lecteur": ("Anne", "Kerouac", "PREF-R53", Role.READER, "R53"),
 }
 
 
 def ensure_demo_accounts() -> None:
-    """The two demo logins (password `demo`), linked to people holding their roles. Demo command only."""
+    """The demo logins (password `demo`), linked to people holding their roles. Demo command only."""
     user_model = get_user_model()
     for username, (first, last, home, role, where) in DEMO_ACCOUNTS.items():
         user, _ = user_model.objects.get_or_create(

@@ -10,12 +10,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from bascule.core.access import get_visible_or_404, require_ability
+from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
 from bascule.core.exports import FORMATS, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
 from bascule.core.imports import IMPORTERS
-from bascule.core.perimeter import perimeter_for
 from bascule.core.services import taskrun_start
 from bascule.organisation import selectors, services
 from bascule.organisation.forms import (
@@ -27,7 +26,6 @@ from bascule.organisation.forms import (
     StructureFilterForm,
     StructureForm,
 )
-from bascule.organisation.grants import may_see_grant_log
 from bascule.organisation.models import Assignment, Person, Structure
 
 PAGE_SIZE = 50
@@ -108,8 +106,8 @@ def structure_create(request: HttpRequest) -> HttpResponse:
         parent = get_visible_or_404(Structure.objects, request.user, pk=parent_id)
         require_ability(parent, request.user, "add_child")
         initial = {"parent": parent, "region": parent.region, "department": parent.department}
-    elif not perimeter_for(request.user).can_write_somewhere:
-        raise Http404
+    else:
+        require_user_ability(request.user, "organisation.add_structure")
     form = StructureForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         structure = run_service(form, lambda: services.structure_create(by=request.user, **form.values()))
@@ -187,8 +185,8 @@ def person_create(request: HttpRequest) -> HttpResponse:
         structure = get_visible_or_404(Structure.objects, request.user, pk=structure_id)
         require_ability(structure, request.user, "add_person")
         initial["structure"] = structure
-    elif not perimeter_for(request.user).can_write_somewhere:
-        raise Http404
+    else:
+        require_user_ability(request.user, "organisation.add_person")
     form = PersonForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         person = run_service(form, lambda: services.person_create(by=request.user, **form.values()))
@@ -254,8 +252,7 @@ def assignment_edit(request: HttpRequest, assignment_id: str) -> HttpResponse:
 # --- imports --------------------------------------------------------------------------------------
 def import_start(request: HttpRequest) -> HttpResponse:
     """Upload a file: its preview runs in the background and the user follows it on the run's page."""
-    if not perimeter_for(request.user).can_write_somewhere:
-        return render(request, "organisation/import.html", {"form": None, "importers": IMPORTERS}, status=403)
+    require_user_ability(request.user, "organisation.import")
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         importer = IMPORTERS[form.cleaned_data["importer"]]
@@ -286,8 +283,7 @@ def import_template(request: HttpRequest, importer: str, fmt: str) -> HttpRespon
 @require_GET
 def grant_log(request: HttpRequest) -> HttpResponse:
     """ "Droits attribués": who gave which role to whom, when (national steering only; 404 for others)."""
-    if not may_see_grant_log(request.user):
-        raise Http404
+    require_user_ability(request.user, "organisation.grant_log")
     form = GrantLogFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     filters = selectors.GrantLogFilters(

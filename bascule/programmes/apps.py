@@ -8,7 +8,16 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self) -> None:
         from bascule.core import registry
-        from bascule.programmes import importers  # noqa: F401 - registers the action plan importer
+        from bascule.core.access import can_write_somewhere
+        from bascule.programmes import (
+            importers,  # noqa: F401 - registers the action plan importer
+            selectors,
+        )
+
+        registry.register_user_ability(
+            "programmes.import_actions", lambda user: bool(selectors.importable_programmes(user=user))
+        )
+        registry.register_user_ability("programmes.add_action", can_write_somewhere)
 
         registry.register_navigation(
             registry.NavEntry("programmes:programme_list", "Programmes", "/programmes", 30)

@@ -73,8 +73,9 @@ class Programme(VersionedModel):
         return {
             "view": not perimeter.is_empty,
             "change": change,
-            "instance": change,
-            "import": perimeter.can_write_somewhere,
+            "add_action": change,  # a national action; a regional one needs its region (Structure "change")
+            "import_actions": change,
+            "add_decision": change,
         }
 
 

@@ -151,3 +151,9 @@ def divergent_workstreams(*, user: Any, programme: Programme) -> QuerySet[Workst
         .select_related("template", "structure")
         .order_by("template__number", "structure__name")
     )
+
+
+def importable_programmes(*, user: Any) -> list[Programme]:
+    """The programmes into which the user may import an action plan (their `import_actions` ability)."""
+    programmes = Programme.objects.visible_to(user).select_related("owner").order_by("code")
+    return [p for p in programmes if p.get_abilities(user)["import_actions"]]

@@ -11,9 +11,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from bascule.core.access import require_ability
 from bascule.core.deadlines import parse_deadline
 from bascule.core.locking import lock_version
-from bascule.core.perimeter import perimeter_for
 from bascule.core.system import history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.models import Structure, StructureKind
@@ -49,17 +49,12 @@ ACTION_FIELDS = (
 )
 
 
-def _require_write(by: Any, structure: Structure, what: str) -> None:
-    if not perimeter_for(by).can_write(structure.path):
-        raise PermissionDenied(f"{what} est hors de votre périmètre de modification.")
-
-
 # --- programmes, waves, templates ---------------------------------------------------------------------
 @transaction.atomic
 def programme_create(*, by: Any, code: str, name: str, owner: Structure, description: str = "",
                      reference_documents: str = "", standard_workstreams: bool = False) -> Programme:  # fmt: skip
     """Create a programme owned by a structure the author may edit (optionally with the seven standard workstreams)."""
-    _require_write(by, owner, "La structure pilote")
+    require_ability(owner, by, "change", "La structure pilote est hors de votre périmètre de modification.")
     programme = Programme(code=code.strip(), name=name.strip(), owner=owner, description=description,
                           reference_documents=reference_documents)  # fmt: skip
     save_historised(programme, by=by)
@@ -71,7 +66,7 @@ def programme_create(*, by: Any, code: str, name: str, owner: Structure, descrip
 @transaction.atomic
 def wave_create(*, by: Any, programme: Programme, name: str, golive_date: date, scope: str = "",
                 structures: list[Structure] | None = None) -> Wave:  # fmt: skip
-    _require_write(by, programme.owner, "Ce programme")
+    require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     wave = Wave(programme=programme, name=name, golive_date=golive_date, scope=scope)
     save_historised(wave, by=by)
     if structures:
@@ -82,7 +77,7 @@ def wave_create(*, by: Any, programme: Programme, name: str, golive_date: date, 
 @transaction.atomic
 def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamTemplate]:
     """Add the seven standard workstreams, their prerequisites, milestones and deliverables."""
-    _require_write(by, programme.owner, "Ce programme")
+    require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     created: dict[int, WorkstreamTemplate] = {}
     for spec in STANDARD_WORKSTREAMS:
         template = WorkstreamTemplate(programme=programme, number=spec["number"], name=spec["name"],
@@ -102,7 +97,9 @@ def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamT
 @transaction.atomic
 def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name: str) -> TemplateItem:
     """A new standard milestone or deliverable: a new revision of the template, offered to every instance."""
-    _require_write(by, template.programme.owner, "Ce programme")
+    require_ability(
+        template.programme, by, "change", "Ce programme est hors de votre périmètre de modification."
+    )
     template = WorkstreamTemplate.objects.select_for_update().get(pk=template.pk)
     template.revision += 1
     save_historised(template, by=by, reason=f"Ajout : {name}")
@@ -114,20 +111,21 @@ def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name:
 
 # --- workstream instances -------------------------------------------------------------------------
 @transaction.atomic
-def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
+def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure | None = None,
                             kind: str = StructureKind.REGION) -> list[Workstream]:  # fmt: skip
-    """Instance every template of the programme in every region (or department) under `root` the author may edit.
+    """Instance every template of the programme in every region (or department) the author may edit.
 
-    The pilot is the region's deployment lead from the referential; existing instances are left as they are.
+    Under `root` only when given. The pilot is the region's deployment lead from the referential; existing
+    instances are left as they are. Refused when no region (department) of the author's perimeter qualifies.
     """
-    perimeter = perimeter_for(by)
-    targets = [
-        s
-        for s in Structure.objects.filter(path__startswith=root.path, kind=kind)
-        if perimeter.can_write(s.path)
-    ]
+    candidates = Structure.objects.filter(kind=kind)
+    if root is not None:
+        candidates = candidates.filter(path__startswith=root.path)
+    targets = [s for s in candidates.editable_by(by).order_by("path") if s.get_abilities(by)["change"]]
     if not targets:
-        raise PermissionDenied("Aucune structure de ce type dans votre périmètre de modification.")
+        raise PermissionDenied(
+            "Aucune région ni aucun département de ce type dans votre périmètre de modification."
+        )
     templates = list(programme.templates.prefetch_related("items"))
     existing = set(
         Workstream.objects.filter(template__programme=programme).values_list("template_id", "structure_id")
@@ -153,7 +151,7 @@ def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure,
 @transaction.atomic
 def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
     """Take the template's changes since the instance's revision (new milestones and deliverables)."""
-    _require_write(by, workstream.structure, "Ce chantier")
+    require_ability(workstream, by, "change", "Ce chantier est hors de votre périmètre de modification.")
     template = workstream.template
     new_items = template.items.filter(revision__gt=workstream.synced_revision).exclude(
         copies__workstream=workstream
@@ -169,7 +167,7 @@ def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
 
 @transaction.atomic
 def workstream_update(*, by: Any, workstream: Workstream, version: int, **changes: Any) -> Workstream:
-    _require_write(by, workstream.structure, "Ce chantier")
+    require_ability(workstream, by, "change", "Ce chantier est hors de votre périmètre de modification.")
     current = lock_version(Workstream, workstream.pk, version)
     for name, value in changes.items():
         if name not in {"status", "percent", "pilot", "note"}:
@@ -183,9 +181,9 @@ def workstream_update(*, by: Any, workstream: Workstream, version: int, **change
 @transaction.atomic
 def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: str = "") -> DeliverableVersion:
     """Deposit a new version of a deliverable's document (the previous versions stay)."""
-    _require_write(by, item.workstream.structure, "Ce chantier")
     if item.kind != "deliverable":
         raise ValidationError("Seul un livrable reçoit un document.")
+    require_ability(item, by, "deposit", "Ce chantier est hors de votre périmètre de modification.")
     item = InstanceItem.objects.select_for_update().get(pk=item.pk)
     number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     version = DeliverableVersion(item=item, number=number, comment=comment.strip(), filename=(upload.name or "document")[:255],
@@ -221,7 +219,7 @@ def decision_create(
     *, by: Any, programme: Programme, committee: str, taken_on: date, title: str, text: str = ""
 ) -> Decision:
     """Record a committee decision of the programme (editors of the programme only)."""
-    _require_write(by, programme.owner, "Ce programme")
+    require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     decision = Decision(
         programme=programme, committee=committee, taken_on=taken_on, title=title.strip(), text=text.strip()
     )
@@ -230,10 +228,6 @@ def decision_create(
 
 
 # --- actions and progress -------------------------------------------------------------------------
-def _action_scope(action: Action) -> Structure:
-    return action.structure or action.programme.owner
-
-
 def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[Structure], list[Structure]]:
     """Set the fields read from the texts (deadline interval, unrecognised lead); return leads and partners."""
     deadline = parse_deadline(action.deliverable, reference=action.reference_date or timezone.localdate())
@@ -264,7 +258,14 @@ def action_create(*, by: Any, programme: Programme, code: str, title: str, lead:
 
     The texts are read before the write transaction opens, so parsing never holds the database's write lock.
     """
-    _require_write(by, structure or programme.owner, "Ce périmètre")
+    if structure is not None:
+        require_ability(
+            structure, by, "change", "Ce périmètre est hors de votre périmètre de modification."
+        )  # whoever edits the region
+    else:
+        require_ability(
+            programme, by, "add_action", "Ce périmètre est hors de votre périmètre de modification."
+        )
     action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
                     deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream, decision=decision,
                     structure=structure, reference_date=reference_date)  # fmt: skip
@@ -286,9 +287,14 @@ def action_update(*, by: Any, action: Action, version: int, index: StructureInde
     before the write transaction opens.
     """
     check_fields(changes, ACTION_FIELDS, "action")
-    _require_write(by, _action_scope(action), "Cette action")
-    if "structure" in changes and changes["structure"] is not None:
-        _require_write(by, changes["structure"], "Le nouveau périmètre")
+    require_ability(action, by, "change", "Cette action est hors de votre périmètre de modification.")
+    if changes.get("structure") is not None:
+        require_ability(
+            changes["structure"],
+            by,
+            "change",
+            "Le nouveau périmètre est hors de votre périmètre de modification.",
+        )
     draft = copy.copy(action)
     for name, value in changes.items():
         setattr(draft, name, value.strip() if isinstance(value, str) else value)
@@ -311,7 +317,7 @@ def action_update(*, by: Any, action: Action, version: int, index: StructureInde
 def progress_add(*, by: Any, action: Action, status: str, text: str = "", percent: int | None = None,
                  figures: dict[str, Any] | None = None, on: date | None = None) -> ProgressNote:  # fmt: skip
     """Record a review of an action; the latest note (by date) becomes the action's current state."""
-    _require_write(by, _action_scope(action), "Cette action")
+    require_ability(action, by, "add_progress", "Cette action est hors de votre périmètre de modification.")
     if percent is not None and not 0 <= percent <= 100:
         raise ValidationError({"percent": "L'avancement doit être compris entre 0 et 100 %."})
     note = ProgressNote(action=action, status=status, text=text.strip(), percent=percent, figures=figures or {},

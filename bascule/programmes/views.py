@@ -5,17 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import get_visible_or_404, require_ability
+from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
 from bascule.core.exports import FORMATS, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
-from bascule.core.perimeter import perimeter_for
 from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes import selectors, services
@@ -242,12 +240,12 @@ def progress_add(request: HttpRequest, action_id: str) -> HttpResponse:
 
 
 def action_import(request: HttpRequest) -> HttpResponse:
-    programmes = Programme.objects.visible_to(request.user).select_related("owner")
-    editable = [p.pk for p in programmes if p.get_abilities(request.user)["change"]]
-    if not editable:
-        raise Http404("Aucun programme que vous puissiez modifier.")
+    require_user_ability(request.user, "programmes.import_actions")
+    programmes = selectors.importable_programmes(user=request.user)
     form = ActionPlanImportForm(
-        request.POST or None, request.FILES or None, programmes=programmes.filter(pk__in=editable)
+        request.POST or None,
+        request.FILES or None,
+        programmes=Programme.objects.filter(pk__in=[p.pk for p in programmes]),
     )
     if request.method == "POST" and form.is_valid():
         upload, programme = form.cleaned_data["file"], form.cleaned_data["programme"]
@@ -323,29 +321,14 @@ def programme_instantiate(request: HttpRequest, programme_id: str) -> HttpRespon
     """Instance the programme's workstreams in every region (or department) the user may edit."""
     programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
     kind = StructureKind.DEPARTMENT if request.POST.get("kind") == "department" else StructureKind.REGION
-    perimeter = perimeter_for(request.user)
-    roots = Structure.objects.filter(parent__isnull=True) if perimeter.global_write else Structure.objects.filter(
-        path__in=perimeter.write_paths
-    )  # fmt: skip
-    created, allowed = 0, False
-    for root in roots:
-        try:
-            created += len(
-                services.workstreams_instantiate(by=request.user, programme=programme, root=root, kind=kind)
-            )
-            allowed = True
-        except PermissionDenied:
-            continue  # no region (department) to edit under this root
-    if not allowed:
-        raise PermissionDenied("Aucune région ni aucun département de votre périmètre de modification.")
+    created = len(services.workstreams_instantiate(by=request.user, programme=programme, kind=kind))
     messages.success(request, f"{created} chantier(s) instancié(s) ; ceux qui existaient sont conservés.")
     return redirect("programmes:programme_detail", programme_id=programme.pk)
 
 
 def action_create(request: HttpRequest) -> HttpResponse:
     """A new action, national or in a region/department of the user's editable perimeter."""
-    if not perimeter_for(request.user).can_write_somewhere:
-        raise Http404("Votre rôle ne permet pas de créer des actions.")
+    require_user_ability(request.user, "programmes.add_action")
     structures = Structure.objects.editable_by(request.user).filter(
         kind__in=[StructureKind.REGION, StructureKind.DEPARTMENT]
     ).order_by("path")  # fmt: skip

@@ -10,6 +10,8 @@ from typing import Any
 
 from django import template
 
+from bascule.core import registry
+
 register = template.Library()
 
 _CACHE = "_bascule_abilities"
@@ -30,3 +32,10 @@ def ability(context: template.Context, obj: Any, name: str) -> bool:
     if obj is None or request is None or not hasattr(obj, "get_abilities"):
         return False
     return bool(abilities_of(obj, request.user).get(name, False))
+
+
+@register.simple_tag(takes_context=True)
+def user_can(context: template.Context, name: str) -> bool:
+    """`{% user_can "programmes.import_actions" as can_import %}`: a page-level ability of the request's user."""
+    request = context.get("request")
+    return request is not None and registry.user_can(request.user, name)
