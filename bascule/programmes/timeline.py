@@ -52,6 +52,43 @@ def _next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+MONTH_NAMES = (
+    "janv.",
+    "févr.",
+    "mars",
+    "avr.",
+    "mai",
+    "juin",
+    "juil.",
+    "août",
+    "sept.",
+    "oct.",
+    "nov.",
+    "déc.",
+)
+MAX_LABELS = 12  # about 8 rem a label at 1366 px: more would overlap
+
+
+def _month_labels(start: date, end: date, span: int) -> list[tuple[str, float, float]]:
+    """A tick per month; a label every `step` months (at most MAX_LABELS show), with its year when it changes."""
+    firsts = []
+    cursor = start
+    while cursor < end:
+        firsts.append(cursor)
+        cursor = _next_month(cursor)
+    step = max(1, -(-len(firsts) // MAX_LABELS))
+    months = []
+    last_year = None
+    for index, first in enumerate(firsts):
+        following = firsts[index + step] if index + step < len(firsts) else end
+        shown = index % step == 0
+        label = MONTH_NAMES[first.month - 1] + (f" {first:%Y}" if shown and first.year != last_year else "")
+        last_year = first.year if shown else last_year
+        months.append((label if shown else "", round((first - start).days / span * 100, 2),
+                       round((following - first).days / span * 100, 2) if shown else 0.0))  # fmt: skip
+    return months
+
+
 def programme_timeline(
     *, user: Any, programme: Programme, limit: int = 300, today: date | None = None
 ) -> Timeline | None:
@@ -86,13 +123,7 @@ def programme_timeline(
         bar.width = max(round(((bar.end - bar.start).days + 1) / span * 100, 2), 0.6)
         return bar
 
-    months = []
-    cursor = start
-    while cursor < end:
-        following = _next_month(cursor)
-        months.append((cursor.strftime("%m/%Y"), round((cursor - start).days / span * 100, 2),
-                       round((following - cursor).days / span * 100, 2)))  # fmt: skip
-        cursor = following
+    months = _month_labels(start, end, span)
     rows: dict[str, Row] = {}
     for item in items:
         title = f"Chantier {item['workstream__template__number']}. {item['workstream__template__name']}"
