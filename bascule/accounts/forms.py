@@ -10,18 +10,19 @@ from django.contrib.auth import forms as auth_forms
 from django.core.validators import MaxLengthValidator
 from dsfr.forms import DsfrBaseForm
 
-F = TypeVar("F", bound=type[forms.BaseForm])
+F = TypeVar("F", bound=type[forms.Form])
 PASSWORD_MAX = 4096  # a passphrase, never a payload
 
 
 def bounded(form_class: F) -> F:
     """Give Django's unbounded password fields a maximum length (every text input is bounded)."""
-    for name, field in list(form_class.base_fields.items()):
+    fields: dict[str, forms.Field] = form_class.base_fields  # type: ignore[attr-defined]
+    for name, field in list(fields.items()):
         if isinstance(field, forms.CharField) and not field.max_length:
             field = copy.deepcopy(field)
             field.max_length = PASSWORD_MAX
             field.validators.append(MaxLengthValidator(PASSWORD_MAX))
-            form_class.base_fields[name] = field
+            fields[name] = field
     return form_class
 
 

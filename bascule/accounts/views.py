@@ -58,7 +58,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     panels = panels_for(ACCOUNT_PANELS, request.user)
-    context = {"panels": panels, "token": Token.objects.filter(user=request.user).first()}
+    context = {"panels": panels, "token": Token.objects.filter(user=request.user).first()}  # type: ignore[misc]
     return render(request, "accounts/account.html", context)
 
 

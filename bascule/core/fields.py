@@ -18,7 +18,8 @@ SEARCH_MAX = 200  # a search box
 
 class BoundedTextField(models.TextField):  # type: ignore[type-arg]
     def __init__(self, *args: Any, max_length: int = TEXT_MAX, **kwargs: Any) -> None:
-        super().__init__(*args, max_length=max_length, **kwargs)
+        kwargs["max_length"] = max_length
+        super().__init__(*args, **kwargs)
 
     @cached_property
     def validators(self) -> list[Any]:

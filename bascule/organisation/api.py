@@ -61,7 +61,7 @@ class StructureFilters(serializers.Serializer):  # type: ignore[type-arg]
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Recherche dans le code et le nom"
     )
-    parent = serializers.UUIDField(
+    parent = serializers.UUIDField(  # type: ignore[assignment]  # a field named like Field.parent
         required=False, allow_null=True, help_text="Sous-structures directes de celle-ci"
     )
 
