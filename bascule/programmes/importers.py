@@ -189,6 +189,8 @@ class ActionPlanImporter(Importer):
         Same outcome as the services row by row (derived deadline and lead, history rows with the author, a
         progress note when the progress text changed), with a number of queries that does not grow per row.
         """
+        # The texts are read before the write transaction opens (parsing never holds the database's write lock).
+        self._derive_all(table)
         with transaction.atomic():
             planned = self.plan(list(self.readers(table)))
             accepted = [p for p in planned if p.result.outcome in {CREATE, UPDATE}]
@@ -200,10 +202,32 @@ class ActionPlanImporter(Importer):
         return ImportReport(importer=self.name, format=table.format, applied=True,
                             rows=sorted((p.result for p in planned), key=lambda r: r.row))  # fmt: skip
 
+    def _derive_all(self, table: Table) -> None:
+        """Deadline and lead of every row, keyed by their texts, computed outside any transaction."""
+        index = StructureIndex()
+        self._derived: dict[tuple[str, str], tuple[dict[str, Any], list[Any], list[Any]]] = {}
+        for reader in self.readers(table):
+            key = (reader["deliverable"].strip(), reader["lead"].strip())
+            if key in self._derived:
+                continue
+            draft = Action(deliverable=key[0], lead=key[1], reference_date=self.reference_date)
+            leads, partners = services.action_derive(draft, index)
+            fields = {name: getattr(draft, name) for name in services.DERIVED_FIELDS}
+            self._derived[key] = (fields, leads, partners)
+
+    def _derive(self, action: Action, index: StructureIndex) -> tuple[list[Any], list[Any]]:
+        cached = getattr(self, "_derived", {}).get((action.deliverable, action.lead))
+        if cached is None or action.reference_date != self.reference_date:
+            return services.action_derive(action, index)
+        fields, leads, partners = cached
+        for name, value in fields.items():
+            setattr(action, name, value)
+        return leads, partners
+
     def _write_all(self, plans: list[_ActionPlan], created_codes: set[str]) -> None:
         author = history_author(self.user)
         reason = "Import du plan d'actions"
-        index = StructureIndex()
+        index = StructureIndex()  # for a row whose texts were not read beforehand (a changed reference date)
         today = self.reference_date or timezone.localdate()
         # Pain points: create the missing ones, retitle the changed ones.
         pains = {p.number: p for p in PainPoint.objects.filter(programme=self.programme)}
@@ -243,7 +267,7 @@ class ActionPlanImporter(Importer):
             for name, value in plan.fields.items():
                 setattr(action, name, value)
             action.pain_point = pains.get(plan.pain[0]) if plan.pain else None
-            leads, partners = services.action_derive(action, index)
+            leads, partners = self._derive(action, index)
             links[action.pk] = ([s.pk for s in leads], [s.pk for s in partners])
             if progress_changed:
                 status = services.status_from_text(plan.progress)

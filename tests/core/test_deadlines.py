@@ -232,3 +232,28 @@ def test_oversized_text_is_refused_at_once():
     started = time.perf_counter()
     deadline = parse_deadline("fin 2021 " * 600_000)  # about 5 MB
     assert not deadline.understood and time.perf_counter() - started < 0.5
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.lists(st.sampled_from(["DMAT/SDAT", ", en lien avec les SGAR", " et ", "la DNUM", "; ", "(x)", "avec"]),
+                min_size=1, max_size=6))  # fmt: skip
+def test_lead_parsing_time_grows_linearly_with_the_text(pieces):
+    import time
+
+    from bascule.programmes.leads import LEAD_MAX_CHARS, StructureIndex, parse_lead
+
+    index = StructureIndex.__new__(StructureIndex)
+    index.by_key = {}
+
+    def seconds(text: str) -> float:
+        best = float("inf")
+        for _ in range(3):
+            started = time.perf_counter()
+            parse_lead(text, index)
+            best = min(best, time.perf_counter() - started)
+        return best
+
+    unit = " ".join(pieces) + " "
+    small = (unit * max(1, 240 // len(unit)))[:240]
+    large = (small * 4)[: LEAD_MAX_CHARS - 40]
+    assert seconds(large) / max(seconds(small), 1e-5) < 9
