@@ -75,6 +75,7 @@ quality: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy bascule config
 	$(BIN)/djlint bascule --lint
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
