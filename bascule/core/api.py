@@ -6,7 +6,8 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +24,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     return drf_exception_handler(exc, context)
 
 
+# What each view action asks of the object's abilities (a viewset adds its own actions in `action_abilities`).
+ACTION_ABILITIES = {"retrieve": "view", "update": "change", "partial_update": "change", "destroy": "delete"}
+
+
+class AbilityPermission(permissions.BasePermission):
+    """The object's `get_abilities(user)` decides, by view action: the same rule as the pages and the services."""
+
+    message = "Vous n'avez pas les droits nécessaires pour cette action."
+
+    def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
+        ability = {**ACTION_ABILITIES, **getattr(view, "action_abilities", {})}.get(view.action, "view")
+        return bool(obj.get_abilities(request.user).get(ability, False))
+
+
 class PerimeterViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     """Lists and lookups only ever contain what the user may see (so the rest answers 404).
 
@@ -32,6 +47,8 @@ class PerimeterViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
 
     model: type[models.Model]
     filter_serializer: type[serializers.Serializer] | None = None  # type: ignore[type-arg]
+    permission_classes = [permissions.IsAuthenticated, AbilityPermission]
+    action_abilities: dict[str, str] = {}
 
     def get_queryset(self) -> models.QuerySet[Any]:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined, no-any-return]
@@ -43,3 +60,29 @@ class PerimeterViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         incoming = self.filter_serializer(data=self.request.query_params)
         incoming.is_valid(raise_exception=True)
         return {k: v for k, v in incoming.validated_data.items() if v not in (None, "")}
+
+
+class VersionedUpdateMixin:
+    """PATCH through the entity's service: the version read is required, a stale one answers 409.
+
+    The viewset names the fields a PATCH may change (`update_fields`, the entity's one field list) and the
+    service call (`update_with_service`); permissions come from AbilityPermission ("change").
+    """
+
+    update_fields: tuple[str, ...] = ()
+
+    def update_with_service(self, obj: Any, *, version: int, changes: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        view: Any = self
+        obj = view.get_object()
+        serializer = view.get_serializer(obj, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        version = serializer.validated_data.get("version")
+        if version is None:
+            raise serializers.ValidationError({"version": "La version lue est obligatoire pour modifier."})
+        changes = {k: v for k, v in serializer.validated_data.items() if k in self.update_fields}
+        saved = self.update_with_service(obj, version=version, changes=changes)
+        fresh = view.get_queryset().filter(pk=saved.pk).first() or saved
+        return Response(view.get_serializer(fresh).data)

@@ -6,11 +6,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
-from rest_framework.request import Request
-from rest_framework.response import Response
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import PerimeterViewSet, VersionedUpdateMixin
 from bascule.core.roles import Role
 from bascule.organisation import services
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
@@ -67,6 +64,7 @@ class StructureFilters(serializers.Serializer):  # type: ignore[type-arg]
 
 
 class StructureViewSet(
+    VersionedUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -94,36 +92,14 @@ class StructureViewSet(
             qs = qs.filter(parent_id=parent)
         return qs.order_by("path")
 
+    update_fields = services.STRUCTURE_FIELDS
+
     def perform_create(self, serializer: Any) -> None:
-        data = dict(serializer.validated_data)
-        data.pop("version", None)
-        serializer.instance = _refusals_as_403(
-            lambda: services.structure_create(by=self.request.user, **data)
-        )
+        data = {k: v for k, v in serializer.validated_data.items() if k in services.STRUCTURE_FIELDS}
+        serializer.instance = services.structure_create(by=self.request.user, **data)
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        structure = self.get_object()
-        if not structure.get_abilities(request.user)["change"]:
-            raise DRFPermissionDenied("Vous ne pouvez pas modifier cette structure.")
-        serializer = self.get_serializer(structure, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        version = data.pop("version", None)
-        if version is None:
-            raise serializers.ValidationError({"version": "La version lue est obligatoire pour modifier."})
-        saved = _refusals_as_403(
-            lambda: services.structure_update(by=request.user, structure=structure, version=version, **data)
-        )
-        return Response(self.get_serializer(saved).data)
-
-
-def _refusals_as_403(action: Any) -> Any:
-    from django.core.exceptions import PermissionDenied
-
-    try:
-        return action()
-    except PermissionDenied as exc:
-        raise DRFPermissionDenied(str(exc)) from exc
+    def update_with_service(self, obj: Structure, *, version: int, changes: dict[str, Any]) -> Structure:
+        return services.structure_update(by=self.request.user, structure=obj, version=version, **changes)
 
 
 class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
-from rest_framework.exceptions import PermissionDenied as DRFPermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import PerimeterViewSet, VersionedUpdateMixin
 from bascule.core.forms import model_max_length
 from bascule.organisation.models import Structure
 from bascule.programmes import services
@@ -134,6 +132,7 @@ class ActionFilterParams(WorkstreamFilters):
 
 
 class ActionViewSet(
+    VersionedUpdateMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -145,6 +144,7 @@ class ActionViewSet(
     model = Action
     serializer_class = ActionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
+    update_fields = ("code", "title", "lead", "deliverable")
 
     @extend_schema(request=ActionCreateSerializer, responses=ActionSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -162,10 +162,7 @@ class ActionViewSet(
                 raise serializers.ValidationError(
                     {"structure": "Aucune structure visible n'a cet identifiant."}
                 )
-        try:
-            action = services.action_create(by=request.user, programme=programme, structure=structure, **data)
-        except PermissionDenied as exc:
-            raise DRFPermissionDenied(str(exc)) from exc
+        action = services.action_create(by=request.user, programme=programme, structure=structure, **data)
         return Response(self.get_serializer(self.get_queryset().get(pk=action.pk)).data, status=201)
 
     filter_serializer = ActionFilterParams
@@ -178,22 +175,5 @@ class ActionViewSet(
         )  # fmt: skip
         return with_structures(action_list(user=self.request.user, filters=filters))
 
-    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        action = self.get_object()
-        if not action.get_abilities(request.user)["change"]:
-            raise DRFPermissionDenied("Vous ne pouvez pas modifier cette action.")
-        serializer = self.get_serializer(action, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
-        data = {
-            k: v
-            for k, v in serializer.validated_data.items()
-            if k in {"code", "title", "lead", "deliverable", "version"}
-        }
-        version = data.pop("version", None)
-        if version is None:
-            raise serializers.ValidationError({"version": "La version lue est obligatoire pour modifier."})
-        try:
-            saved = services.action_update(by=request.user, action=action, version=version, **data)
-        except PermissionDenied as exc:
-            raise DRFPermissionDenied(str(exc)) from exc
-        return Response(self.get_serializer(self.get_queryset().get(pk=saved.pk)).data)
+    def update_with_service(self, obj: Action, *, version: int, changes: dict[str, Any]) -> Action:
+        return services.action_update(by=self.request.user, action=obj, version=version, **changes)
