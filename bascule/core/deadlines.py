@@ -60,10 +60,6 @@ class Deadline:
     understood: bool = False
     stages: tuple[Stage, ...] = field(default_factory=tuple)
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.text.strip()
-
     def is_over(self, today: date) -> bool:
         """The interval has ended (an open or not understood deadline never has)."""
         return self.understood and self.end is not None and self.end < today
@@ -299,8 +295,3 @@ def parse_deadline(text: str | None, *, reference: date | None = None) -> Deadli
         return Deadline(text, min(starts) if starts else None, end, "part", True, tuple(stages))
     start, end, precision, understood = _parse_single(text, reference)
     return Deadline(text=text, start=start, end=end, precision=precision, understood=understood)
-
-
-def is_late(deadline: Deadline, *, finished: bool, today: date) -> bool:
-    """Late: the deadline interval has ended and the work is neither done nor abandoned."""
-    return not finished and deadline.is_over(today)

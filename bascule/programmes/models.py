@@ -34,6 +34,15 @@ class Status(models.TextChoices):
 FINISHED = (Status.DONE, Status.ABANDONED)
 
 
+def late_q(today: date, prefix: str = "") -> Q:
+    """Late (docs/domain.md §4): the deadline interval has ended and the action is neither done nor abandoned.
+
+    The one rule, as a filter (`prefix` for a related lookup, e.g. "actions__"); `Action.is_late_on` is the same
+    rule in Python, and a test proves they agree.
+    """
+    return Q(**{f"{prefix}deadline_end__lt": today}) & ~Q(**{f"{prefix}status__in": FINISHED})
+
+
 class PerimeterWideQuerySet(models.QuerySet[Any]):
     """Programme-level objects (programmes, templates, decisions): seen by everyone who has a perimeter."""
 
@@ -363,7 +372,7 @@ class ActionQuerySet(models.QuerySet["Action"]):
 
     def late(self, today: date | None = None) -> ActionQuerySet:
         day = today or timezone.localdate()
-        return self.filter(deadline_end__lt=day).exclude(status__in=FINISHED)
+        return self.filter(late_q(day))
 
 
 class Action(VersionedModel):
@@ -444,13 +453,13 @@ class Action(VersionedModel):
         return Deadline(self.deadline_text, self.deadline_start, self.deadline_end, self.deadline_precision,
                         self.deadline_understood, stages)  # fmt: skip
 
+    def is_late_on(self, today: date) -> bool:
+        """The rule of `late_q`, for one action in memory."""
+        return self.status not in FINISHED and self.deadline_end is not None and self.deadline_end < today
+
     @property
     def is_late(self) -> bool:
-        return (
-            self.status not in FINISHED
-            and self.deadline_end is not None
-            and self.deadline_end < timezone.localdate()
-        )
+        return self.is_late_on(timezone.localdate())
 
     def get_abilities(self, user: Any) -> dict[str, bool]:
         perimeter = perimeter_for(user)

@@ -10,7 +10,7 @@ from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bascule.organisation.models import Structure
-from bascule.programmes.models import FINISHED, Action, Programme, Status, Workstream, WorkstreamTemplate
+from bascule.programmes.models import Action, Programme, Status, Workstream, WorkstreamTemplate, late_q
 
 ACTION_SORTS: dict[str, tuple[Any, ...]] = {
     "echeance": (F("deadline_end").asc(nulls_last=True), "code"),
@@ -30,7 +30,7 @@ def programme_list(*, user: Any) -> QuerySet[Programme]:
             action_count=Count("actions", distinct=True),
             late_count=Count(
                 "actions",
-                filter=Q(actions__deadline_end__lt=today) & ~Q(actions__status__in=FINISHED),
+                filter=late_q(today, prefix="actions__"),
                 distinct=True,
             ),
         )

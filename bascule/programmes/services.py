@@ -20,7 +20,6 @@ from bascule.organisation.models import Structure, StructureKind
 from bascule.organisation.selectors import regional_lead
 from bascule.programmes.leads import StructureIndex, parse_lead
 from bascule.programmes.models import (
-    FINISHED,
     Action,
     Decision,
     DeliverableVersion,
@@ -358,5 +357,3 @@ def status_from_text(text: str) -> str:
         return Status.DONE
     return Status.IN_PROGRESS
 
-
-__all__ = ["FINISHED"]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bascule.core.deadlines import DEADLINE_MAX_CHARS, is_late, normalise, parse_deadline
+from bascule.core.deadlines import DEADLINE_MAX_CHARS, normalise, parse_deadline
 
 REF = date(2021, 11, 15)
 D = date
@@ -160,13 +160,12 @@ def test_immediate_needs_a_reference_date():
     assert parse_deadline("Immédiat", reference=D(2011, 12, 1)).end == D(2011, 12, 1)
 
 
-def test_late_when_the_interval_has_ended_and_not_finished():
+def test_an_interval_is_over_once_its_end_has_passed():
     deadline = parse_deadline("fin 2021", reference=REF)
-    assert is_late(deadline, finished=False, today=D(2022, 1, 1))
-    assert not is_late(deadline, finished=True, today=D(2022, 1, 1))
-    assert not is_late(deadline, finished=False, today=D(2021, 12, 31))
-    assert not is_late(parse_deadline("à définir"), finished=False, today=D(2030, 1, 1))
-    assert not is_late(parse_deadline("à compter de 2020"), finished=False, today=D(2030, 1, 1))
+    assert deadline.is_over(D(2022, 1, 1))
+    assert not deadline.is_over(D(2021, 12, 31))
+    assert not parse_deadline("à définir").is_over(D(2030, 1, 1))
+    assert not parse_deadline("à compter de 2020").is_over(D(2030, 1, 1))
 
 
 MODIFIERS = st.sampled_from(["", "début ", "mi-", "fin ", "courant "])

@@ -380,3 +380,20 @@ def test_create_an_action_from_the_page(world, chorus, client):
     assert outside.status_code == 200 and not Action.objects.filter(code="14-9").exists()
     client.force_login(world.reader_bzh)
     assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("today", [date(2019, 6, 1), date(2021, 1, 1), date(2022, 1, 1), date(2030, 1, 1)])
+def test_late_is_one_rule_in_sql_and_in_python(world, today):
+    """`Action.objects.late()` (SQL) and `Action.is_late_on` (Python) agree on every status and deadline."""
+    programme = Programme.objects.get(code="CHORUS")
+    cases = [("fin 2020", s) for s in Status.values] + [("T2 2024", Status.IN_PROGRESS), ("à définir", Status.BLOCKED),
+             ("à compter de 2020", Status.NOT_STARTED), ("", Status.IN_PROGRESS)]  # fmt: skip
+    for number, (deadline, status) in enumerate(cases):
+        action = action_create(by=world.national, programme=programme, code=f"L-{number}", title="Retard ?",
+                                        deliverable=deadline, status=status, reference_date=date(2020, 1, 1))  # fmt: skip
+        assert action.status == status
+    in_sql = set(Action.objects.late(today).values_list("pk", flat=True))
+    in_python = {a.pk for a in Action.objects.all() if a.is_late_on(today)}
+    assert in_sql == in_python
+    if today == date(2022, 1, 1):
+        assert len(in_sql) >= 3  # the not finished "fin 2020" ones, at least
