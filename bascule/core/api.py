@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from bascule.core.locking import ConflictError
+from bascule.core.registry import user_can
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -33,6 +34,12 @@ class AbilityPermission(permissions.BasePermission):
 
     message = "Vous n'avez pas les droits nécessaires pour cette action."
 
+    def has_permission(self, request: Request, view: Any) -> bool:
+        """Creation is refused before the body is read when the user lacks the viewset's `create_ability`."""
+        if view.action == "create" and getattr(view, "create_ability", ""):
+            return user_can(request.user, view.create_ability)
+        return True
+
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         ability = {**ACTION_ABILITIES, **getattr(view, "action_abilities", {})}.get(view.action, "view")
         return bool(obj.get_abilities(request.user).get(ability, False))
@@ -49,6 +56,9 @@ class PerimeterViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
     filter_serializer: type[serializers.Serializer] | None = None  # type: ignore[type-arg]
     permission_classes = [permissions.IsAuthenticated, AbilityPermission]
     action_abilities: dict[str, str] = {}
+    create_ability = (
+        ""  # the page-level ability (bascule.core.registry) a POST needs, checked before the body
+    )
 
     def get_queryset(self) -> models.QuerySet[Any]:
         return self.model.objects.visible_to(self.request.user)  # type: ignore[attr-defined, no-any-return]

@@ -114,3 +114,4 @@ def forget_perimeter(user: Any) -> None:
     """Drop the cached perimeter (after the user's own assignments changed)."""
     if hasattr(user, _CACHE_ATTRIBUTE):
         delattr(user, _CACHE_ATTRIBUTE)
+    user.__dict__.pop("_bascule_user_abilities", None)  # page-level abilities derive from the perimeter

@@ -93,6 +93,7 @@ class StructureViewSet(
         return qs.order_by("path")
 
     update_fields = services.STRUCTURE_FIELDS
+    create_ability = "organisation.add_structure"
 
     def perform_create(self, serializer: Any) -> None:
         data = {k: v for k, v in serializer.validated_data.items() if k in services.STRUCTURE_FIELDS}

@@ -20,6 +20,9 @@ class OrganisationConfig(AppConfig):
         registry.register_user_ability("organisation.add_person", can_write_somewhere)
         registry.register_user_ability("organisation.import", can_write_somewhere)
         registry.register_user_ability("organisation.grant_log", may_see_grant_log)
+        registry.register_user_ability(
+            "organisation.add_root_structure", may_see_grant_log
+        )  # national steering
         registry.register_navigation(
             registry.NavEntry("organisation:structure_tree", "Structures", "/organisation/structures", 10)
         )

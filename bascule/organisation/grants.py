@@ -101,5 +101,5 @@ def grantable_structures_q(user: Any, path_lookup: str = "path") -> Q:
 
 
 def may_see_grant_log(user: Any) -> bool:
-    """The "Droits attribués" page is national steering's."""
+    """National steering (and the system): reads "Droits attribués", creates structures without a parent."""
     return _is_national(perimeter_for(user))

@@ -29,7 +29,7 @@ from bascule.core.imports import (
     reject,
 )
 from bascule.core.parsing import parse_choice, parse_date, parse_decimal
-from bascule.core.perimeter import perimeter_for
+from bascule.core.registry import user_can
 from bascule.core.roles import Role
 from bascule.core.spreadsheets import SpreadsheetError, normalise_label
 from bascule.organisation import services
@@ -149,7 +149,6 @@ class StructureImporter(Importer):
         return values
 
     def plan(self, readers: list[RowReader]) -> list[Planned]:
-        perimeter = perimeter_for(self.user)
         parsed = [(reader, self._parse(reader)) for reader in readers]
         codes = {values["code"] for _, values in parsed} | {values["parent_code"] for _, values in parsed}
         existing = {
@@ -197,7 +196,7 @@ class StructureImporter(Importer):
                         results[reader.number] = reject(reader, values["code"])
                         progress = True
                     continue
-                planned = self._plan_row(reader, values, existing, accepted, perimeter, parent_of)
+                planned = self._plan_row(reader, values, existing, accepted, parent_of)
                 results[reader.number] = planned
                 if planned.result.outcome != REJECT:
                     accepted[values["code"]] = planned
@@ -216,7 +215,6 @@ class StructureImporter(Importer):
         values: dict[str, Any],
         existing: dict[str, Structure],
         accepted: dict[str, Planned],
-        perimeter: Any,
         parent_of: dict[str, str | None],
     ) -> Planned:
         code = values["code"]
@@ -235,7 +233,7 @@ class StructureImporter(Importer):
         elif parent is not None:
             parent_ok = parent.get_abilities(self.user)["add_child"]
         else:
-            parent_ok = perimeter.global_write
+            parent_ok = user_can(self.user, "organisation.add_root_structure")
         current = existing.get(code)
         abilities = current.get_abilities(self.user) if current is not None else {}
         if current is not None and not abilities["change"]:

@@ -14,7 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from bascule.core.access import require_ability
-from bascule.core.perimeter import forget_perimeter, perimeter_for
+from bascule.core.perimeter import forget_perimeter
+from bascule.core.registry import user_can
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import Assignment, Person, Structure
@@ -44,7 +45,7 @@ def _path_for(structure: Structure, parent: Structure | None) -> tuple[str, int]
 def _require_parent(by: Any, parent: Structure | None) -> None:
     """A structure is created (or moved) under a parent the author may add children to."""
     if parent is None:
-        if not perimeter_for(by).global_write:
+        if not user_can(by, "organisation.add_root_structure"):
             raise PermissionDenied("Seul le pilotage national peut créer une structure sans rattachement.")
     elif not parent.get_abilities(by)["add_child"]:
         raise PermissionDenied(f"La structure de rattachement « {parent.code} » est hors de votre périmètre.")

@@ -145,6 +145,7 @@ class ActionViewSet(
     serializer_class = ActionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
     update_fields = ("code", "title", "lead", "deliverable")
+    create_ability = "programmes.add_action"
 
     @extend_schema(request=ActionCreateSerializer, responses=ActionSerializer)
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

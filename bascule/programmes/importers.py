@@ -31,7 +31,6 @@ from bascule.core.imports import (
     register_importer,
     reject,
 )
-from bascule.core.perimeter import perimeter_for
 from bascule.core.spreadsheets import SpreadsheetError, Table
 from bascule.core.system import history_author
 from bascule.programmes import services
@@ -115,7 +114,7 @@ class ActionPlanImporter(Importer):
         return table
 
     def plan(self, readers: list[RowReader]) -> list[Planned]:
-        if not perimeter_for(self.user).can_write(self.programme.owner.path):
+        if not self.programme.get_abilities(self.user)["import_actions"]:
             raise SpreadsheetError(f"Vous ne pouvez pas modifier le programme « {self.programme.code} ».")
         existing = {
             a.code: a for a in Action.objects.filter(programme=self.programme).select_related("pain_point")

@@ -356,4 +356,3 @@ def status_from_text(text: str) -> str:
     if any(k in lowered for k in ("terminé", "termine ", "achevé", "réalisé", "clos", "soldé")):
         return Status.DONE
     return Status.IN_PROGRESS
-
