@@ -30,6 +30,26 @@ def version_field() -> forms.IntegerField:
     return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
 
+class VersionedModelForm(forms.ModelForm):  # type: ignore[type-arg]
+    """A ModelForm that carries the version the editor loaded (hidden) and gives the service its values.
+
+    On creation there is no version; on edit the service refuses a write based on a version that changed since.
+    `values()` returns the fields of `Meta.fields` (the entity's one field list, declared by its service).
+    """
+
+    version = version_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance._state.adding:
+            del self.fields["version"]
+        else:
+            self.fields["version"].initial = self.instance.version
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
+
+
 def run_service(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
     """Call a service; turn its refusals (conflict, invalid value, out of perimeter) into form errors."""
     try:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tasks_db.models import DBTaskResult
 
 from bascule.core.access import get_visible_or_404
+from bascule.core.htmx import render_partial_or_full
 from bascule.core.imports import IMPORTERS, ImportReport
 from bascule.core.models import TaskRun, WorkerHeartbeat
 from bascule.core.registry import HOME_PANELS, panels_for
@@ -74,8 +75,9 @@ def taskrun_detail(request: HttpRequest, taskrun_id: str) -> HttpResponse:
         report = ImportReport.from_dict(run.result)
     importer = IMPORTERS.get(run.params.get("importer", ""))
     context = {"run": run, "report": report, "importer": importer}
-    template = "core/includes/taskrun_status.html" if request.htmx else "core/taskrun_detail.html"  # type: ignore[attr-defined]
-    return render(request, template, context)
+    return render_partial_or_full(
+        request, "core/taskrun_detail.html", "core/includes/taskrun_status.html", context
+    )
 
 
 @require_POST

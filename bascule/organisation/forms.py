@@ -8,7 +8,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from bascule.core.fields import SEARCH_MAX
-from bascule.core.forms import DateInput, UploadField, version_field
+from bascule.core.forms import DateInput, UploadField, VersionedModelForm
 from bascule.core.roles import Role
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.grants import grantable_roles, grantable_structures_q
@@ -29,8 +29,7 @@ class StructureChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{'· ' * obj.depth}{obj.code} — {obj.name}"
 
 
-class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
-    version = version_field()
+class StructureForm(VersionedModelForm, DsfrBaseForm):
     position_locked = False  # code, parent, region and department belong to the level above
     region = forms.ChoiceField(label="Région", choices=REGION_CHOICES, required=False)
     department = forms.ChoiceField(label="Département", choices=DEPARTMENT_CHOICES, required=False)
@@ -46,7 +45,6 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["parent"].required = False
         if not self.instance._state.adding:
-            self.fields["version"].initial = self.instance.version
             # A structure cannot move under itself: its subtree is not offered.
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(  # type: ignore[attr-defined]
                 path__startswith=self.instance.path
@@ -57,16 +55,9 @@ class StructureForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
                     self.fields[name].disabled = True
                 # The current parent stays displayable even when it is outside the editable perimeter.
                 self.fields["parent"].queryset = Structure.objects.filter(pk=self.instance.parent_id)  # type: ignore[attr-defined]
-        else:
-            del self.fields["version"]
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
-    version = version_field()
-
+class PersonForm(VersionedModelForm, DsfrBaseForm):
     class Meta:
         model = Person
         fields = list(PERSON_FIELDS)
@@ -78,18 +69,9 @@ class PersonForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         self.fields["ministry_of_origin"].queryset = Structure.objects.filter(  # type: ignore[attr-defined]
             kind=StructureKind.MINISTRY
         ).order_by("code")
-        if not self.instance._state.adding:
-            self.fields["version"].initial = self.instance.version
-        else:
-            del self.fields["version"]
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
-    version = version_field()
-
+class AssignmentForm(VersionedModelForm, DsfrBaseForm):
     class Meta:
         model = Assignment
         fields = list(ASSIGNMENT_FIELDS)
@@ -107,13 +89,6 @@ class AssignmentForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
         ).order_by("path")
         allowed = set(grantable_roles(user))
         self.fields["role"].choices = [c for c in Role.choices if c[0] in allowed]  # type: ignore[attr-defined]
-        if not self.instance._state.adding:
-            self.fields["version"].initial = self.instance.version
-        else:
-            del self.fields["version"]
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class StructureFilterForm(DsfrBaseForm):

@@ -14,6 +14,7 @@ from bascule.core.access import get_visible_or_404, require_ability, require_use
 from bascule.core.exports import FORMATS, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
+from bascule.core.htmx import render_partial_or_full
 from bascule.core.imports import IMPORTERS
 from bascule.core.services import taskrun_start
 from bascule.organisation import selectors, services
@@ -34,10 +35,6 @@ PAGE_SIZE = 50
 def _export_format(request: HttpRequest) -> str | None:
     fmt = request.GET.get("export")
     return fmt if fmt in FORMATS else None
-
-
-def _list_template(request: HttpRequest, full: str, partial: str) -> str:
-    return partial if request.htmx and not request.htmx.boosted else full  # type: ignore[attr-defined]
 
 
 # --- structures -----------------------------------------------------------------------------------
@@ -63,12 +60,8 @@ def structure_list(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(structures, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "sort": filters.sort}
-    return render(
-        request,
-        _list_template(
-            request, "organisation/structure_list.html", "organisation/includes/structure_table.html"
-        ),
-        context,
+    return render_partial_or_full(
+        request, "organisation/structure_list.html", "organisation/includes/structure_table.html", context
     )
 
 
@@ -158,10 +151,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page, "sort": filters.sort}
-    return render(
-        request,
-        _list_template(request, "organisation/person_list.html", "organisation/includes/person_table.html"),
-        context,
+    return render_partial_or_full(
+        request, "organisation/person_list.html", "organisation/includes/person_table.html", context
     )
 
 
@@ -297,8 +288,6 @@ def grant_log(request: HttpRequest) -> HttpResponse:
     for record in page:
         record.operation = selectors.grant_operation(record)
     context = {"form": form, "page_obj": page}
-    return render(
-        request,
-        _list_template(request, "organisation/grant_log.html", "organisation/includes/grant_table.html"),
-        context,
+    return render_partial_or_full(
+        request, "organisation/grant_log.html", "organisation/includes/grant_table.html", context
     )

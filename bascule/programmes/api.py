@@ -144,7 +144,7 @@ class ActionViewSet(
     model = Action
     serializer_class = ActionSerializer
     http_method_names = ["get", "post", "patch", "head", "options"]
-    update_fields = ("code", "title", "lead", "deliverable")
+    update_fields = services.ACTION_EDITABLE  # those the serializer accepts
     create_ability = "programmes.add_action"
 
     @extend_schema(request=ActionCreateSerializer, responses=ActionSerializer)

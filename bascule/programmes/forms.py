@@ -8,7 +8,7 @@ from django import forms
 from dsfr.forms import DsfrBaseForm
 
 from bascule.core.fields import SEARCH_MAX
-from bascule.core.forms import DateInput, UploadField, version_field
+from bascule.core.forms import DateInput, UploadField, VersionedModelForm
 from bascule.core.forms import model_max_length as _max
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure
@@ -23,14 +23,13 @@ from bascule.programmes.models import (
     Wave,
     Workstream,
 )
+from bascule.programmes.services import ACTION_EDITABLE
 
 
-class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
-    version = version_field()
-
+class ActionForm(VersionedModelForm, DsfrBaseForm):
     class Meta:
         model = Action
-        fields = ["code", "title", "lead", "deliverable", "decision"]
+        fields = list(ACTION_EDITABLE)
         widgets = {
             "title": forms.Textarea(attrs={"rows": 3}),
             "lead": forms.TextInput(),
@@ -43,11 +42,7 @@ class ActionForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
         self.fields["decision"].queryset = self.instance.programme.decisions.all()  # type: ignore[attr-defined]
-
-    def values(self) -> dict[str, Any]:
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
 class ProgressForm(DsfrBaseForm):
@@ -58,9 +53,7 @@ class ProgressForm(DsfrBaseForm):
                            max_length=_max(ProgressNote, "text"))  # fmt: skip
 
 
-class WorkstreamForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
-    version = version_field()
-
+class WorkstreamForm(VersionedModelForm, DsfrBaseForm):
     class Meta:
         model = Workstream
         fields = ["status", "percent", "note"]
@@ -68,7 +61,6 @@ class WorkstreamForm(forms.ModelForm, DsfrBaseForm):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["version"].initial = self.instance.version
 
 
 class TemplateItemForm(DsfrBaseForm):

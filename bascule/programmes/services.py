@@ -46,6 +46,8 @@ ACTION_FIELDS = (
     "reference_date",
     "decision",
 )
+# What a person edits on the action page and through PATCH (the rest is set at creation or derived).
+ACTION_EDITABLE = ("code", "title", "lead", "deliverable", "decision")
 
 
 # --- programmes, waves, templates ---------------------------------------------------------------------

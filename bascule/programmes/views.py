@@ -14,6 +14,7 @@ from bascule.core.access import get_visible_or_404, require_ability, require_use
 from bascule.core.exports import FORMATS, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
+from bascule.core.htmx import render_partial_or_full
 from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes import selectors, services
@@ -178,8 +179,8 @@ def action_list(request: HttpRequest) -> HttpResponse:
             title="Plan d'actions",
         )
     page = Paginator(selectors.with_structures(actions), 50).get_page(request.GET.get("page"))
-    template = "programmes/includes/action_table.html" if request.htmx else "programmes/action_list.html"  # type: ignore[attr-defined]
-    return render(request, template, {"form": form, "page_obj": page, "sort": filters.sort})
+    return render_partial_or_full(request, "programmes/action_list.html", "programmes/includes/action_table.html",
+                                  {"form": form, "page_obj": page, "sort": filters.sort})  # fmt: skip
 
 
 @require_GET
