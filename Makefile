@@ -74,6 +74,7 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy bascule config
+	$(BIN)/mypy --strict bascule/core
 	$(BIN)/djlint bascule --lint
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run

@@ -54,7 +54,7 @@ def history_entries(obj: models.Model, *, limit: int = 100) -> list[HistoryEntry
         for f in fields:
             value = getattr(record, f.attname)
             if f.is_relation and f.related_model is not None and value is not None:
-                wanted.setdefault(f.related_model, set()).add(value)  # type: ignore[arg-type]
+                wanted.setdefault(f.related_model, set()).add(value)
     names: dict[tuple[type, Any], str] = {}
     for model, ids in wanted.items():
         for pk, instance in model._default_manager.in_bulk(list(ids)).items():  # type: ignore[attr-defined]

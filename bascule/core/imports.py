@@ -98,7 +98,7 @@ class ImportReport:
                 row=row["row"],
                 key=row["key"],
                 outcome=row["outcome"],
-                changes=[tuple(change) for change in row["changes"]],  # type: ignore[misc]
+                changes=[tuple(change) for change in row["changes"]],
                 errors=[RowError(**error) for error in row["errors"]],
             )
             for row in data.get("rows", [])

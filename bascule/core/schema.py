@@ -38,7 +38,7 @@ class BasculeAutoSchema(AutoSchema):
         for code in wanted:
             if code not in responses:
                 body = OpenApiTypes.OBJECT if code == "400" else ErrorSerializer
-                responses[code] = self._get_response_for_code(body, code, direction=direction)
+                responses[code] = self._get_response_for_code(body, code, direction=direction)  # type: ignore[no-untyped-call]
                 responses[code]["description"] = ERRORS[code]
         return responses
 

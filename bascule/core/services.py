@@ -22,7 +22,7 @@ def taskrun_start(
     label: str,
     owner: Any,
     params: dict[str, Any] | None = None,
-    input_file: UploadedFile | None = None,
+    input_file: UploadedFile[Any] | None = None,
     source: TaskRun | None = None,
 ) -> TaskRun:
     """Record a run and queue it for the worker once the transaction commits.
