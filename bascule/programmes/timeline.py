@@ -89,7 +89,7 @@ def _month_labels(start: date, end: date, span: int) -> list[tuple[str, float, f
     return months
 
 
-def programme_timeline(
+def build_timeline(
     *, user: Any, programme: Programme, limit: int = 300, today: date | None = None
 ) -> Timeline | None:
     """Rows: one per workstream (milestones due in the user's regions), then actions grouped by pain point."""

@@ -38,7 +38,7 @@ from bascule.programmes.models import (
     Workstream,
     WorkstreamTemplate,
 )
-from bascule.programmes.timeline import programme_timeline as build_timeline
+from bascule.programmes.timeline import build_timeline
 
 
 @require_GET
