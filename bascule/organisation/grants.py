@@ -58,7 +58,9 @@ def grant_scopes(user: Any) -> list[tuple[frozenset[str], tuple[str, ...] | None
 
 def grantable_roles(user: Any) -> list[str]:
     """The roles the user may grant somewhere, in the order of the role list."""
-    allowed = set().union(*(roles for roles, _ in grant_scopes(user))) if grant_scopes(user) else set()
+    allowed: set[str] = set()
+    for roles, _ in grant_scopes(user):
+        allowed |= roles
     return [role for role in Role.values if role in allowed]
 
 
