@@ -13,8 +13,6 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bascule.core.deadlines import parse_deadline
 from bascule.core.forms import model_max_length as _max
@@ -32,10 +30,9 @@ from bascule.core.imports import (
     reject,
 )
 from bascule.core.spreadsheets import SpreadsheetError, Table
-from bascule.core.system import history_author
 from bascule.programmes import services
 from bascule.programmes.leads import StructureIndex
-from bascule.programmes.models import Action, PainPoint, Programme, ProgressNote, Status
+from bascule.programmes.models import Action, PainPoint, Programme
 
 _PAIN = re.compile(r"^\s*(\d{1,3})\s*[.)\-–:]\s*(.+)$", re.DOTALL)
 _CODE = re.compile(r"^\s*(\d{1,3})\s*[-.]\s*(\d{1,3})\s*$")
@@ -194,10 +191,7 @@ class ActionPlanImporter(Importer):
             planned = self.plan(list(self.readers(table)))
             accepted = [p for p in planned if p.result.outcome in {CREATE, UPDATE}]
             if accepted:
-                self._write_all(
-                    [p.payload for p in accepted],
-                    {p.payload.code for p in accepted if p.result.outcome == CREATE},
-                )
+                self._write_all([p.payload for p in accepted])
         return ImportReport(importer=self.name, format=table.format, applied=True,
                             rows=sorted((p.result for p in planned), key=lambda r: r.row))  # fmt: skip
 
@@ -223,84 +217,22 @@ class ActionPlanImporter(Importer):
             setattr(action, name, value)
         return leads, partners
 
-    def _write_all(self, plans: list[_ActionPlan], created_codes: set[str]) -> None:
-        author = history_author(self.user)
+    def _write_all(self, plans: list[_ActionPlan]) -> None:
+        """Through the programme's bulk services: the same rules, versions, notes and history as the pages."""
         reason = "Import du plan d'actions"
-        index = StructureIndex()  # for a row whose texts were not read beforehand (a changed reference date)
-        today = self.reference_date or timezone.localdate()
-        # Pain points: create the missing ones, retitle the changed ones.
-        pains = {p.number: p for p in PainPoint.objects.filter(programme=self.programme)}
-        wanted = {plan.pain[0]: plan.pain[1][:255] for plan in plans if plan.pain}
-        new_pains = [
-            PainPoint(programme=self.programme, number=n, title=t)
-            for n, t in wanted.items()
-            if n not in pains
-        ]
-        bulk_create_with_history(new_pains, PainPoint, default_user=author, default_change_reason=reason)
-        retitled = [pains[n] for n, t in wanted.items() if n in pains and pains[n].title != t]
-        for pain in retitled:
-            pain.title = wanted[pain.number]
-        if retitled:
-            bulk_update_with_history(
-                retitled, PainPoint, ["title"], default_user=author, default_change_reason=reason
-            )
-        pains.update({p.number: p for p in new_pains})
-
-        existing = {a.code: a for a in Action.objects.select_for_update().filter(
-            programme=self.programme, code__in=[p.code for p in plans if p.code not in created_codes])}  # fmt: skip
-        creates: list[Action] = []
-        updates: list[Action] = []
-        notes: list[ProgressNote] = []
-        links: dict[Any, tuple[list[Any], list[Any]]] = {}
-        for plan in plans:
-            action = existing.get(plan.code) if plan.code not in created_codes else None
-            if action is None:
-                action = Action(programme=self.programme, code=plan.code, reference_date=self.reference_date)
-                creates.append(action)
-                progress_changed = bool(plan.progress)
-            else:
-                updates.append(action)
-                action.version += 1
-                action.reference_date = self.reference_date or action.reference_date
-                progress_changed = action.progress != plan.progress
-            for name, value in plan.fields.items():
-                setattr(action, name, value)
-            action.pain_point = pains.get(plan.pain[0]) if plan.pain else None
-            leads, partners = self._derive(action, index)
-            links[action.pk] = ([s.pk for s in leads], [s.pk for s in partners])
-            if progress_changed:
-                status = services.status_from_text(plan.progress)
-                action.status, action.progress = status, plan.progress
-                if status == Status.DONE:
-                    action.percent = 100
-                notes.append(
-                    ProgressNote(action=action, on=today, status=status, text=plan.progress, author=author)
-                )
-        bulk_create_with_history(
-            creates, Action, batch_size=1000, default_user=author, default_change_reason=reason
+        wanted = {plan.pain[0]: plan.pain[1] for plan in plans if plan.pain}
+        pains = services.pain_points_ensure(
+            by=self.user, programme=self.programme, wanted=wanted, reason=reason
         )
-        if updates:
-            fields = ["title", "lead", "deliverable", "pain_point", "reference_date", "deadline_text", "deadline_start",
-                      "deadline_end", "deadline_precision", "deadline_understood", "deadline_stages",
-                      "lead_unrecognised", "status", "progress", "percent", "version", "updated_at"]  # fmt: skip
-            now = timezone.now()
-            for action in updates:
-                action.updated_at = now
-            bulk_update_with_history(
-                updates, Action, fields, batch_size=1000, default_user=author, default_change_reason=reason
-            )
-        ProgressNote.objects.bulk_create(notes, batch_size=2000)
-        for relation, position in ((Action.lead_structures, 0), (Action.partner_structures, 1)):
-            through: Any = relation.through
-            through.objects.filter(action_id__in=[a.pk for a in updates]).delete()
-            through.objects.bulk_create(
-                [
-                    through(action_id=pk, structure_id=sid)
-                    for pk, pair in links.items()
-                    for sid in pair[position]
-                ],
-                batch_size=5000,
-            )
+        rows = [
+            services.ActionRow(code=plan.code, pain_point=pains.get(plan.pain[0]) if plan.pain else None,
+                               progress=plan.progress, **plan.fields)
+            for plan in plans
+        ]  # fmt: skip
+        index = StructureIndex()  # for a row whose texts were not read beforehand (a changed reference date)
+        services.actions_write_bulk(by=self.user, programme=self.programme, rows=rows,
+                                    reference_date=self.reference_date, derive=lambda a: self._derive(a, index),
+                                    reason=reason)  # fmt: skip
 
 
 def _pain_label(pain: tuple[int, str] | None) -> str:

@@ -425,9 +425,9 @@ class Action(VersionedModel):
     progress = BoundedTextField("état d'avancement", blank=True)
     percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
 
-    history = HistoricalRecords(
-        excluded_fields=["updated_at"], m2m_fields=[lead_structures, partner_structures]
-    )
+    # The lead and partner structures are read from `lead` (historised): one history row per change, whatever the
+    # write path (an m2m history would add a row per `.set()`, so that a page and an import would differ).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = ActionQuerySet.as_manager()
 
     class Meta:

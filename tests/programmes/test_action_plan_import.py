@@ -69,10 +69,13 @@ def test_sample_preview_then_apply(world, programme):
     assert [s.code for s in actions["4-2"].partner_structures.all()] == ["DGFIP"]
     assert actions["2-3"].status == Status.NOT_STARTED and actions["1-1"].status == Status.IN_PROGRESS
     assert ProgressNote.objects.filter(action=actions["1-1"], on=date(2011, 12, 1)).count() == 1
-    record = actions["1-1"].history.first()
-    assert (
-        record.history_user == world.national and record.history_change_reason == "Import du plan d'actions"
-    )
+    # As through the pages: the creation, then the review that made its narrative current.
+    records = list(actions["1-1"].history.order_by("history_id"))
+    assert [(r.history_type, r.history_change_reason, r.version) for r in records] == [
+        ("+", "Import du plan d'actions", 1),
+        ("~", "Point d'avancement", 2),
+    ]
+    assert all(r.history_user == world.national for r in records)
 
 
 def test_reimport_changes_nothing_and_a_new_progress_adds_a_note(world, programme):
