@@ -21,9 +21,12 @@ LOCKED_OUT = (
 class TokenRequestSerializer(AuthTokenSerializer):
     username = serializers.CharField(label="Identifiant", write_only=True, max_length=150)
     password = serializers.CharField(
-        label="Mot de passe", style={"input_type": "password"}, trim_whitespace=False, write_only=True,
+        label="Mot de passe",
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
         max_length=4096,
-    )  # fmt: skip
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):  # type: ignore[type-arg]

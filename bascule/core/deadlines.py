@@ -20,10 +20,28 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 MONTHS = {
-    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4, "mai": 5,
-    "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "octobre": 10, "oct": 10,
-    "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
-}  # fmt: skip
+    "janvier": 1,
+    "janv": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "fev": 2,
+    "mars": 3,
+    "avril": 4,
+    "avr": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "juil": 7,
+    "aout": 8,
+    "septembre": 9,
+    "sept": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
+}
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _YEAR = r"(?:19|20)\d{2}"
 _MOD = r"debut|mi|fin|courant"
@@ -83,8 +101,12 @@ def normalise(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
     text = re.sub(r"\bmi\s*-\s*", "mi ", text)
     words = {
-        r"premi(?:er|ere)": "1", r"second(?:e)?": "2", r"deuxieme": "2", r"troisieme": "3", r"quatrieme": "4",
-    }  # fmt: skip
+        r"premi(?:er|ere)": "1",
+        r"second(?:e)?": "2",
+        r"deuxieme": "2",
+        r"troisieme": "3",
+        r"quatrieme": "4",
+    }
     for pattern, digit in words.items():
         text = re.sub(rf"\b{pattern}\b", digit, text)
     text = re.sub(r"\b(\d{1,2})\s?(?:er|ere|re|nd|nde|e|eme|ieme)\b", r"\1", text)

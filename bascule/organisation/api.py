@@ -52,8 +52,12 @@ class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
 
 
 class StructureFilters(serializers.Serializer):  # type: ignore[type-arg]
-    region = serializers.CharField(required=False, allow_blank=True, max_length=60,
-                                   help_text="Code INSEE de la région (53) ou code de sa structure (R53)")  # fmt: skip
+    region = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="Code INSEE de la région (53) ou code de sa structure (R53)",
+    )
     kind = serializers.ChoiceField(choices=StructureKind.choices, required=False, allow_blank=True)
     q = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Recherche dans le code et le nom"
@@ -125,8 +129,12 @@ class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
 
 class PersonFilters(serializers.Serializer):  # type: ignore[type-arg]
-    structure = serializers.CharField(required=False, allow_blank=True, max_length=60,
-                                      help_text="Code d'une structure (avec son sous-arbre)")  # fmt: skip
+    structure = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=60,
+        help_text="Code d'une structure (avec son sous-arbre)",
+    )
     region = serializers.CharField(required=False, allow_blank=True, max_length=60)
     q = serializers.CharField(required=False, allow_blank=True, max_length=200)
 

@@ -236,8 +236,33 @@ CENTRAL = [  # (code, name, kind, parent code)
     ("AIFE", "Agence pour l'informatique financière de l'État", K.PARTNER, "MEF"),
     ("DGFIP", "Direction générale des finances publiques", K.PARTNER, "MEF"),
 ]
-COASTAL = {"06", "11", "13", "14", "17", "22", "29", "30", "33", "34", "35", "40", "44", "50", "56", "59", "62",
-           "64", "66", "76", "80", "83", "85", "2A", "2B"}  # fmt: skip
+COASTAL = {
+    "06",
+    "11",
+    "13",
+    "14",
+    "17",
+    "22",
+    "29",
+    "30",
+    "33",
+    "34",
+    "35",
+    "40",
+    "44",
+    "50",
+    "56",
+    "59",
+    "62",
+    "64",
+    "66",
+    "76",
+    "80",
+    "83",
+    "85",
+    "2A",
+    "2B",
+}
 ANTENNAS = {"84": "Clermont-Ferrand", "76": "Montpellier"}
 
 
@@ -253,15 +278,30 @@ class Builder:
         self, code: str, name: str, kind: str, parent: str | None, region: str = "", dept: str = ""
     ) -> Structure:
         parent_obj = self.structures[parent] if parent else None
-        obj = Structure(id=uuid.uuid4(), code=code, name=name, kind=kind, parent=parent_obj, region=region,
-                        department=dept, valid_from=date(2025, 1, 1))  # fmt: skip
+        obj = Structure(
+            id=uuid.uuid4(),
+            code=code,
+            name=name,
+            kind=kind,
+            parent=parent_obj,
+            region=region,
+            department=dept,
+            valid_from=date(2025, 1, 1),
+        )
         obj.path = f"{parent_obj.path if parent_obj else '/'}{obj.id.hex}/"
         obj.depth = parent_obj.depth + 1 if parent_obj else 0
         self.structures[code] = obj
         return obj
 
-    def person(self, structure: Structure, *, first: str | None = None, last: str | None = None,
-               category: str | None = None, ministry: str | None = None) -> Person:  # fmt: skip
+    def person(
+        self,
+        structure: Structure,
+        *,
+        first: str | None = None,
+        last: str | None = None,
+        category: str | None = None,
+        ministry: str | None = None,
+    ) -> Person:
         first = first or self.rng.choice(FIRST_NAMES)
         last = last or self.rng.choice(LAST_NAMES)
         # An address the referential's own validator accepts: no accent, no space, no apostrophe.
@@ -274,12 +314,16 @@ class Builder:
         self.used_emails.add(email)
         ministry_code = ministry or self.rng.choice(["MI", "MTECT", "MASA", "MTSS"])
         person = Person(
-            id=uuid.uuid4(), first_name=first, last_name=last, email=email, structure=structure,
+            id=uuid.uuid4(),
+            first_name=first,
+            last_name=last,
+            email=email,
+            structure=structure,
             ministry_of_origin=self.structures[ministry_code],
             category=category or self.rng.choices(["A", "B", "C"], weights=[3, 4, 3])[0],
             fte=self.rng.choice([Decimal("1.00")] * 8 + [Decimal("0.80"), Decimal("0.50")]),
             phone=f"02 {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)} {self.rng.randint(10, 99)}",
-        )  # fmt: skip
+        )
         self.people.append(person)
         return person
 
@@ -418,8 +462,10 @@ def load_demo() -> list[str]:
         bulk_create_with_history(structures, Structure, batch_size=500, default_change_reason=REASON)
         bulk_create_with_history(b.people, Person, batch_size=500, default_change_reason=REASON)
         bulk_create_with_history(b.assignments, Assignment, batch_size=500, default_change_reason=REASON)
-        lines.append(f"Organisation de démonstration créée : {len(structures)} structures, {len(b.people)} personnes, "
-                     f"{len(b.assignments)} affectations.")  # fmt: skip
+        lines.append(
+            f"Organisation de démonstration créée : {len(structures)} structures, {len(b.people)} personnes, "
+            f"{len(b.assignments)} affectations."
+        )
     ensure_demo_accounts()
     lines.append(f"Comptes de démonstration (mot de passe « demo ») : {', '.join(DEMO_ACCOUNTS)}.")
     return lines
@@ -449,8 +495,13 @@ def ensure_demo_accounts() -> None:
             or Person.objects.filter(first_name=first, last_name=last, structure__code=home).first()
         )
         if person is None:
-            person = Person(first_name=first, last_name=last, email=f"{username}.demo@demo.gouv.fr",
-                            structure=Structure.objects.get(code=home), category=Category.A)  # fmt: skip
+            person = Person(
+                first_name=first,
+                last_name=last,
+                email=f"{username}.demo@demo.gouv.fr",
+                structure=Structure.objects.get(code=home),
+                category=Category.A,
+            )
         person.user = user
         person._history_user = None  # type: ignore[attr-defined]
         person.save()

@@ -241,12 +241,18 @@ class StructureImporter(Importer):
             return reject(reader, code)
         current_parent_code = current.parent.code if current is not None and current.parent else ""
         if current is not None and not abilities["reposition"]:
-            for key, current_value in (("parent", current_parent_code), ("region", current.region),
-                                       ("department", current.department)):  # fmt: skip
+            for key, current_value in (
+                ("parent", current_parent_code),
+                ("region", current.region),
+                ("department", current.department),
+            ):
                 wanted = parent_code if key == "parent" else values.get(key, current_value)
                 if wanted != current_value:
-                    reader.error(key, "le rattachement, la région et le département de cette structure relèvent "
-                                      "du niveau supérieur.")  # fmt: skip
+                    reader.error(
+                        key,
+                        "le rattachement, la région et le département de cette structure relèvent "
+                        "du niveau supérieur.",
+                    )
                     return reject(reader, code)
         if (current is None or current_parent_code != parent_code) and not parent_ok:
             reader.error(

@@ -99,9 +99,11 @@ def structure_update(
         nonlocal moved
         original = Structure.objects.get(pk=current.pk)
         repositioned = [
-            f for f in STRUCTURE_POSITION_FIELDS if getattr(current, f"{f}_id" if f == "parent" else f)
+            f
+            for f in STRUCTURE_POSITION_FIELDS
+            if getattr(current, f"{f}_id" if f == "parent" else f)
             != getattr(original, f"{f}_id" if f == "parent" else f)
-        ]  # fmt: skip
+        ]
         if repositioned and not original.get_abilities(by)["reposition"]:
             raise PermissionDenied(
                 "Le code, le rattachement, la région et le département de cette structure relèvent du niveau "
@@ -120,9 +122,14 @@ def structure_update(
             current.path, current.depth = _path_for(current, new_parent)
 
     current = update_versioned(
-        structure, by=by, version=version, changes=changes, allowed=STRUCTURE_FIELDS, reason=reason,
+        structure,
+        by=by,
+        version=version,
+        changes=changes,
+        allowed=STRUCTURE_FIELDS,
+        reason=reason,
         before_save=check_position,
-    )  # fmt: skip
+    )
     if moved:
         descendants = list(Structure.objects.filter(path__startswith=old_path).exclude(pk=current.pk))
         for descendant in descendants:
@@ -209,9 +216,14 @@ def assignment_update(*, by: Any, assignment: Assignment, version: int, **change
 
     reason = "Fin d'attribution" if changes.get("end_date") else "Modification d'attribution"
     saved = update_versioned(
-        assignment, by=by, version=version, changes=changes, allowed=ASSIGNMENT_FIELDS, reason=reason,
+        assignment,
+        by=by,
+        version=version,
+        changes=changes,
+        allowed=ASSIGNMENT_FIELDS,
+        reason=reason,
         before_save=check_grant,
-    )  # fmt: skip
+    )
     if saved.person.user_id:
         forget_perimeter(saved.person.user)
     return saved

@@ -282,8 +282,13 @@ def grant_log(request: HttpRequest) -> HttpResponse:
     )
     records = selectors.grant_log(filters=filters)
     if fmt := _export_format(request):
-        return table_response(fmt, selectors.GRANT_LOG_COLUMNS, selectors.grant_log_rows(records),
-                              filename_stem="droits-attribues", title="Droits attribués")  # fmt: skip
+        return table_response(
+            fmt,
+            selectors.GRANT_LOG_COLUMNS,
+            selectors.grant_log_rows(records),
+            filename_stem="droits-attribues",
+            title="Droits attribués",
+        )
     page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
     for record in page:
         record.operation = selectors.grant_operation(record)

@@ -46,8 +46,21 @@ class WorkstreamSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
 
     class Meta:
         model = Workstream
-        fields = ["id", "programme", "number", "name", "structure", "structure_code", "region", "status", "percent",
-                  "synced_revision", "diverged", "version", "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "programme",
+            "number",
+            "name",
+            "structure",
+            "structure_code",
+            "region",
+            "status",
+            "percent",
+            "synced_revision",
+            "diverged",
+            "version",
+            "updated_at",
+        ]
 
 
 class WorkstreamFilters(serializers.Serializer):  # type: ignore[type-arg]
@@ -103,9 +116,25 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Action
-        fields = ["id", "programme", "code", "title", "pain_point", "lead", "lead_structures", "partner_structures",
-                  "lead_unrecognised", "deliverable", "deadline", "status", "percent", "progress", "late", "version",
-                  "updated_at"]  # fmt: skip
+        fields = [
+            "id",
+            "programme",
+            "code",
+            "title",
+            "pain_point",
+            "lead",
+            "lead_structures",
+            "partner_structures",
+            "lead_unrecognised",
+            "deliverable",
+            "deadline",
+            "status",
+            "percent",
+            "progress",
+            "late",
+            "version",
+            "updated_at",
+        ]
         read_only_fields = ["status", "percent", "progress", "lead_unrecognised"]
 
 
@@ -171,9 +200,12 @@ class ActionViewSet(
     def get_queryset(self) -> QuerySet[Action]:
         params = self.filters()
         filters = ActionFilters(
-            programme=params.get("programme", ""), region=params.get("region", ""),
-            status=params.get("status", ""), late=bool(params.get("late")), sort="code",
-        )  # fmt: skip
+            programme=params.get("programme", ""),
+            region=params.get("region", ""),
+            status=params.get("status", ""),
+            late=bool(params.get("late")),
+            sort="code",
+        )
         return with_structures(action_list(user=self.request.user, filters=filters))
 
     def update_with_service(self, obj: Action, *, version: int, changes: dict[str, Any]) -> Action:

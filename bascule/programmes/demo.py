@@ -41,16 +41,26 @@ def load_demo() -> list[str]:
     owner = Structure.objects.get(code="DMAT/SDAT/BCAM")
     rng = random.Random(2027)
     programme = programme_create(
-        by=SYSTEM, code=CODE, name="Déploiement de Chorus – MAP/MEEDDAT", owner=owner, standard_workstreams=True,
+        by=SYSTEM,
+        code=CODE,
+        name="Déploiement de Chorus – MAP/MEEDDAT",
+        owner=owner,
+        standard_workstreams=True,
         description="Bascule des services des deux ministères sur Chorus, par vagues, avec les centres de prestations "
         "comptables mutualisés.",
         reference_documents="Note de cadrage du programme\nCalendrier des vagues\nGuide du responsable déploiement",
-    )  # fmt: skip
+    )
     regions = list(Structure.objects.filter(kind=StructureKind.REGION).order_by("code"))
     for index, (name, golive) in enumerate(WAVES):
         scope = regions[index::3]
-        wave_create(by=SYSTEM, programme=programme, name=name, golive_date=golive, structures=scope,
-                    scope="Régions : " + ", ".join(r.name for r in scope))  # fmt: skip
+        wave_create(
+            by=SYSTEM,
+            programme=programme,
+            name=name,
+            golive_date=golive,
+            structures=scope,
+            scope="Régions : " + ", ".join(r.name for r in scope),
+        )
     golives = {
         s.pk: w.golive_date
         for w in programme.waves.prefetch_related("structures")
@@ -58,8 +68,15 @@ def load_demo() -> list[str]:
     }
     root = Structure.objects.get(code="INTERMIN")
     workstreams = workstreams_instantiate(by=SYSTEM, programme=programme, root=root)
-    statuses = [Status.DONE, Status.DONE, Status.IN_PROGRESS, Status.IN_PROGRESS, Status.IN_PROGRESS,
-                Status.NOT_STARTED, Status.BLOCKED]  # fmt: skip
+    statuses = [
+        Status.DONE,
+        Status.DONE,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+        Status.NOT_STARTED,
+        Status.BLOCKED,
+    ]
     for ws in workstreams:
         ws.status = rng.choice(statuses)
         ws.percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(ws.status, rng.randrange(10, 95, 5))
@@ -80,19 +97,36 @@ def load_demo() -> list[str]:
                 template__programme=programme, template__number=template_number, structure=region
             )
             lead = f"{region.code}, en lien avec DREAL-{region.region} et CPCM-{region.region}"
-            action = action_create(by=SYSTEM, programme=programme, code=f"{region.region}-{number}", title=title,
-                                   lead=lead, deliverable=deliverable, workstream=workstream, structure=region,
-                                   reference_date=date(2026, 9, 1))  # fmt: skip
+            action = action_create(
+                by=SYSTEM,
+                programme=programme,
+                code=f"{region.region}-{number}",
+                title=title,
+                lead=lead,
+                deliverable=deliverable,
+                workstream=workstream,
+                structure=region,
+                reference_date=date(2026, 9, 1),
+            )
             status = rng.choice(
                 [Status.IN_PROGRESS, Status.IN_PROGRESS, Status.DONE, Status.NOT_STARTED, Status.BLOCKED]
             )
             if status != Status.NOT_STARTED:
-                progress_add(by=SYSTEM, action=action, status=status, on=date(2026, 10, 1),
-                             percent=100 if status == Status.DONE else rng.randrange(10, 90, 10),
-                             text=f"Point de la revue régionale : {rng.randrange(40, 95)} % des services ont répondu.")  # fmt: skip
+                progress_add(
+                    by=SYSTEM,
+                    action=action,
+                    status=status,
+                    on=date(2026, 10, 1),
+                    percent=100 if status == Status.DONE else rng.randrange(10, 90, 10),
+                    text=f"Point de la revue régionale : {rng.randrange(40, 95)} % des services ont répondu.",
+                )
             count += 1
-    plan = programme_create(by=SYSTEM, code="PA-DDI", name="Plan d'accompagnement des DDI — nouvelle organisation financière",
-                            owner=owner)  # fmt: skip
+    plan = programme_create(
+        by=SYSTEM,
+        code="PA-DDI",
+        name="Plan d'accompagnement des DDI — nouvelle organisation financière",
+        owner=owner,
+    )
     importer = ActionPlanImporter(user=SYSTEM, programme=plan)
     report = importer.apply(importer.read(SAMPLE.read_bytes(), SAMPLE.name))
     return [

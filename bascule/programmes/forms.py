@@ -49,8 +49,12 @@ class ProgressForm(DsfrBaseForm):
     on = forms.DateField(label="Date du point", widget=DateInput())
     status = forms.ChoiceField(label="État", choices=Status.choices)
     percent = forms.IntegerField(label="Avancement (%)", min_value=0, max_value=100, required=False)
-    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                           max_length=_max(ProgressNote, "text"))  # fmt: skip
+    text = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=_max(ProgressNote, "text"),
+    )
 
 
 class WorkstreamForm(VersionedModelForm, DsfrBaseForm):
@@ -97,9 +101,11 @@ class ActionFilterForm(DsfrBaseForm):
 class ActionPlanImportForm(DsfrBaseForm):
     programme = forms.ModelChoiceField(label="Programme", queryset=Programme.objects.none())
     reference_date = forms.DateField(
-        label="Date de référence du plan", required=False, widget=DateInput(),
+        label="Date de référence du plan",
+        required=False,
+        widget=DateInput(),
         help_text="Date de la revue ; sinon lue au-dessus de l'en-tête (« revue du 1er décembre 2011 ») ; sert à « Immédiat ».",
-    )  # fmt: skip
+    )
     file = UploadField(label="Plan d'actions", help_text="XLSX, ODS ou CSV, 20 Mo au plus.")
 
     def __init__(self, *args: Any, programmes: Any, **kwargs: Any) -> None:
@@ -109,24 +115,34 @@ class ActionPlanImportForm(DsfrBaseForm):
 
 class DepositForm(DsfrBaseForm):
     file = UploadField(label="Document", help_text="20 Mo au plus.", spreadsheet=False)
-    comment = forms.CharField(label="Commentaire", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                              max_length=_max(DeliverableVersion, "comment"))  # fmt: skip
+    comment = forms.CharField(
+        label="Commentaire",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=_max(DeliverableVersion, "comment"),
+    )
 
 
 class DecisionForm(DsfrBaseForm):
     committee = forms.ChoiceField(label="Instance", choices=Decision.Committee.choices)
     taken_on = forms.DateField(label="Date", widget=DateInput())
     title = forms.CharField(label="Décision", max_length=255)
-    text = forms.CharField(label="Détail", required=False, widget=forms.Textarea(attrs={"rows": 2}),
-                           max_length=_max(Decision, "text"))  # fmt: skip
+    text = forms.CharField(
+        label="Détail",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=_max(Decision, "text"),
+    )
 
 
 class ActionCreateForm(DsfrBaseForm):
     programme = forms.ModelChoiceField(label="Programme", queryset=Programme.objects.none())
     structure = forms.ModelChoiceField(
-        label="Région ou département", queryset=Structure.objects.none(), required=False,
+        label="Région ou département",
+        queryset=Structure.objects.none(),
+        required=False,
         help_text="Vide : action nationale du programme (réservée à ceux qui modifient le programme).",
-    )  # fmt: skip
+    )
     code = forms.CharField(label="N°", max_length=30, help_text="Par exemple 3-2 (irritant 3, action 2).")
     title = forms.CharField(
         label="Action", widget=forms.Textarea(attrs={"rows": 3}), max_length=_max(Action, "title")

@@ -30,7 +30,7 @@ from bascule.core.imports import (
     reject,
 )
 from bascule.core.spreadsheets import SpreadsheetError, Table
-from bascule.programmes import services
+from bascule.programmes import bulk, services
 from bascule.programmes.leads import StructureIndex
 from bascule.programmes.models import Action, PainPoint, Programme
 
@@ -42,20 +42,53 @@ _REVIEW_DATE = re.compile(
 )
 
 ACTION_COLUMNS = (
-    Column("code", "N°", ("n", "numero", "numéro", "num", "code", "n action", "référence"), required=True,
-           max_length=30),
-    Column("pain_point", "Irritants", ("irritant", "problème", "problèmes", "difficultés", "points de difficulté"),
-           max_length=1000),
-    Column("title", "Actions", ("action", "intitulé", "actions à mener", "mesures"), required=True,
-           max_length=_max(Action, "title")),
-    Column("lead", "Pilote", ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage"),
-           max_length=_max(Action, "lead")),
-    Column("deliverable", "Livrables et échéances", ("livrables", "livrable", "échéance", "échéances",
-                                                    "livrables échéances", "livrable et échéance", "calendrier"),
-           max_length=_max(Action, "deliverable")),
-    Column("progress", "État d'avancement", ("etat d avancement", "avancement", "état", "suivi", "commentaires"),
-           max_length=_max(Action, "progress")),
-)  # fmt: skip
+    Column(
+        "code",
+        "N°",
+        ("n", "numero", "numéro", "num", "code", "n action", "référence"),
+        required=True,
+        max_length=30,
+    ),
+    Column(
+        "pain_point",
+        "Irritants",
+        ("irritant", "problème", "problèmes", "difficultés", "points de difficulté"),
+        max_length=1000,
+    ),
+    Column(
+        "title",
+        "Actions",
+        ("action", "intitulé", "actions à mener", "mesures"),
+        required=True,
+        max_length=_max(Action, "title"),
+    ),
+    Column(
+        "lead",
+        "Pilote",
+        ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage"),
+        max_length=_max(Action, "lead"),
+    ),
+    Column(
+        "deliverable",
+        "Livrables et échéances",
+        (
+            "livrables",
+            "livrable",
+            "échéance",
+            "échéances",
+            "livrables échéances",
+            "livrable et échéance",
+            "calendrier",
+        ),
+        max_length=_max(Action, "deliverable"),
+    ),
+    Column(
+        "progress",
+        "État d'avancement",
+        ("etat d avancement", "avancement", "état", "suivi", "commentaires"),
+        max_length=_max(Action, "progress"),
+    ),
+)
 
 
 def reference_date_from_titles(preamble: list[str]) -> date | None:
@@ -160,9 +193,15 @@ class ActionPlanImporter(Importer):
                     changes.append(("Échéance", "", "non comprise : gardée telle qu'écrite"))
                 results.append(Planned(RowResult(reader.number, code, CREATE, changes), plan))
                 continue
-            changes = [(label, getattr(current, key), value) for key, label, value in (
-                ("title", "Actions", fields["title"]), ("lead", "Pilote", fields["lead"]),
-                ("deliverable", "Livrables et échéances", fields["deliverable"])) if getattr(current, key) != value]  # fmt: skip
+            changes = [
+                (label, getattr(current, key), value)
+                for key, label, value in (
+                    ("title", "Actions", fields["title"]),
+                    ("lead", "Pilote", fields["lead"]),
+                    ("deliverable", "Livrables et échéances", fields["deliverable"]),
+                )
+                if getattr(current, key) != value
+            ]
             current_pain_key = (
                 (current.pain_point.number, current.pain_point.title) if current.pain_point else None
             )
@@ -192,8 +231,12 @@ class ActionPlanImporter(Importer):
             accepted = [p for p in planned if p.result.outcome in {CREATE, UPDATE}]
             if accepted:
                 self._write_all([p.payload for p in accepted])
-        return ImportReport(importer=self.name, format=table.format, applied=True,
-                            rows=sorted((p.result for p in planned), key=lambda r: r.row))  # fmt: skip
+        return ImportReport(
+            importer=self.name,
+            format=table.format,
+            applied=True,
+            rows=sorted((p.result for p in planned), key=lambda r: r.row),
+        )
 
     def _derive_all(self, table: Table) -> None:
         """Deadline and lead of every row, keyed by their texts, computed outside any transaction."""
@@ -221,18 +264,25 @@ class ActionPlanImporter(Importer):
         """Through the programme's bulk services: the same rules, versions, notes and history as the pages."""
         reason = "Import du plan d'actions"
         wanted = {plan.pain[0]: plan.pain[1] for plan in plans if plan.pain}
-        pains = services.pain_points_ensure(
-            by=self.user, programme=self.programme, wanted=wanted, reason=reason
-        )
+        pains = bulk.pain_points_ensure(by=self.user, programme=self.programme, wanted=wanted, reason=reason)
         rows = [
-            services.ActionRow(code=plan.code, pain_point=pains.get(plan.pain[0]) if plan.pain else None,
-                               progress=plan.progress, **plan.fields)
+            bulk.ActionRow(
+                code=plan.code,
+                pain_point=pains.get(plan.pain[0]) if plan.pain else None,
+                progress=plan.progress,
+                **plan.fields,
+            )
             for plan in plans
-        ]  # fmt: skip
+        ]
         index = StructureIndex()  # for a row whose texts were not read beforehand (a changed reference date)
-        services.actions_write_bulk(by=self.user, programme=self.programme, rows=rows,
-                                    reference_date=self.reference_date, derive=lambda a: self._derive(a, index),
-                                    reason=reason)  # fmt: skip
+        bulk.actions_write_bulk(
+            by=self.user,
+            programme=self.programme,
+            rows=rows,
+            reference_date=self.reference_date,
+            derive=lambda a: self._derive(a, index),
+            reason=reason,
+        )
 
 
 def _pain_label(pain: tuple[int, str] | None) -> str:
@@ -247,8 +297,14 @@ def code_key(code: str) -> tuple[Any, ...]:
 def export_rows(actions: Any) -> list[list[Any]]:
     """Rows in the import's column shape: the export re-imports identically."""
     rows = [
-        [a.code, f"{a.pain_point.number}. {a.pain_point.title}" if a.pain_point else "", a.title, a.lead,
-         a.deliverable, a.progress]
+        [
+            a.code,
+            f"{a.pain_point.number}. {a.pain_point.title}" if a.pain_point else "",
+            a.title,
+            a.lead,
+            a.deliverable,
+            a.progress,
+        ]
         for a in actions.select_related("pain_point")
-    ]  # fmt: skip
+    ]
     return sorted(rows, key=lambda row: code_key(row[0]))

@@ -133,8 +133,13 @@ class WorkstreamTemplate(BaseModel):
         ordering = ["programme", "number"]
         verbose_name = "modèle de chantier"
         verbose_name_plural = "modèles de chantiers"
-        constraints = [models.UniqueConstraint(fields=["programme", "number"], name="template_number_unique",
-                                               violation_error_message="Ce programme a déjà un chantier de ce numéro.")]  # fmt: skip
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"],
+                name="template_number_unique",
+                violation_error_message="Ce programme a déjà un chantier de ce numéro.",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
@@ -198,11 +203,17 @@ class Workstream(VersionedModel):
         verbose_name = "chantier régional"
         verbose_name_plural = "chantiers régionaux"
         constraints = [
-            models.UniqueConstraint(fields=["template", "structure"], name="instance_unique_per_structure",
-                                    violation_error_message="Ce chantier existe déjà pour cette structure."),
-            models.CheckConstraint(condition=Q(percent__lte=100), name="instance_percent_max_100",
-                                   violation_error_message="L'avancement ne peut dépasser 100 %."),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["template", "structure"],
+                name="instance_unique_per_structure",
+                violation_error_message="Ce chantier existe déjà pour cette structure.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__lte=100),
+                name="instance_percent_max_100",
+                violation_error_message="L'avancement ne peut dépasser 100 %.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.template} — {self.structure.name}"
@@ -396,11 +407,22 @@ class Action(VersionedModel):
         verbose_name="chantier",
     )
     decision = models.ForeignKey(
-        "Decision", on_delete=models.SET_NULL, null=True, blank=True, related_name="actions",
+        "Decision",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="actions",
         verbose_name="décision à l'origine",
-    )  # fmt: skip
-    structure = models.ForeignKey(Structure, on_delete=models.PROTECT, null=True, blank=True, related_name="actions",
-                                  verbose_name="périmètre", help_text="Vide : action nationale du programme.")  # fmt: skip
+    )
+    structure = models.ForeignKey(
+        Structure,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actions",
+        verbose_name="périmètre",
+        help_text="Vide : action nationale du programme.",
+    )
     code = models.CharField("n°", max_length=30)
     title = BoundedTextField("action", max_length=2000)
     lead = BoundedTextField("pilote (tel qu'écrit)", max_length=1000, blank=True)
@@ -434,11 +456,17 @@ class Action(VersionedModel):
         ordering = ["programme", "code"]
         verbose_name = "action"
         constraints = [
-            models.UniqueConstraint(fields=["programme", "code"], name="action_code_unique",
-                                    violation_error_message="Ce programme a déjà une action de ce numéro."),
-            models.CheckConstraint(condition=Q(percent__isnull=True) | Q(percent__lte=100), name="action_percent_max_100",
-                                   violation_error_message="L'avancement ne peut dépasser 100 %."),
-        ]  # fmt: skip
+            models.UniqueConstraint(
+                fields=["programme", "code"],
+                name="action_code_unique",
+                violation_error_message="Ce programme a déjà une action de ce numéro.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percent__isnull=True) | Q(percent__lte=100),
+                name="action_percent_max_100",
+                violation_error_message="L'avancement ne peut dépasser 100 %.",
+            ),
+        ]
         indexes = [models.Index(fields=["programme", "status", "deadline_end"], name="action_listing")]
 
     def __str__(self) -> str:
@@ -450,8 +478,14 @@ class Action(VersionedModel):
             Stage(s["label"], s["text"], _date(s["start"]), _date(s["end"]), s["precision"], s["understood"])
             for s in self.deadline_stages
         )
-        return Deadline(self.deadline_text, self.deadline_start, self.deadline_end, self.deadline_precision,
-                        self.deadline_understood, stages)  # fmt: skip
+        return Deadline(
+            self.deadline_text,
+            self.deadline_start,
+            self.deadline_end,
+            self.deadline_precision,
+            self.deadline_understood,
+            stages,
+        )
 
     def is_late_on(self, today: date) -> bool:
         """The rule of `late_q`, for one action in memory."""

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bascule.core.access import require_ability
 from bascule.core.deadlines import parse_deadline
@@ -53,12 +52,25 @@ ACTION_EDITABLE = ("code", "title", "lead", "deliverable", "decision")
 
 # --- programmes, waves, templates ---------------------------------------------------------------------
 @transaction.atomic
-def programme_create(*, by: Any, code: str, name: str, owner: Structure, description: str = "",
-                     reference_documents: str = "", standard_workstreams: bool = False) -> Programme:  # fmt: skip
+def programme_create(
+    *,
+    by: Any,
+    code: str,
+    name: str,
+    owner: Structure,
+    description: str = "",
+    reference_documents: str = "",
+    standard_workstreams: bool = False,
+) -> Programme:
     """Create a programme owned by a structure the author may edit (optionally with the seven standard workstreams)."""
     require_ability(owner, by, "change", "La structure pilote est hors de votre périmètre de modification.")
-    programme = Programme(code=code.strip(), name=name.strip(), owner=owner, description=description,
-                          reference_documents=reference_documents)  # fmt: skip
+    programme = Programme(
+        code=code.strip(),
+        name=name.strip(),
+        owner=owner,
+        description=description,
+        reference_documents=reference_documents,
+    )
     save_historised(programme, by=by)
     if standard_workstreams:
         templates_add_standard(by=by, programme=programme)
@@ -66,8 +78,15 @@ def programme_create(*, by: Any, code: str, name: str, owner: Structure, descrip
 
 
 @transaction.atomic
-def wave_create(*, by: Any, programme: Programme, name: str, golive_date: date, scope: str = "",
-                structures: list[Structure] | None = None) -> Wave:  # fmt: skip
+def wave_create(
+    *,
+    by: Any,
+    programme: Programme,
+    name: str,
+    golive_date: date,
+    scope: str = "",
+    structures: list[Structure] | None = None,
+) -> Wave:
     require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     wave = Wave(programme=programme, name=name, golive_date=golive_date, scope=scope)
     save_historised(wave, by=by)
@@ -82,8 +101,13 @@ def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamT
     require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     created: dict[int, WorkstreamTemplate] = {}
     for spec in STANDARD_WORKSTREAMS:
-        template = WorkstreamTemplate(programme=programme, number=spec["number"], name=spec["name"],
-                                      description=spec["description"], lead_role=spec["lead_role"])  # fmt: skip
+        template = WorkstreamTemplate(
+            programme=programme,
+            number=spec["number"],
+            name=spec["name"],
+            description=spec["description"],
+            lead_role=spec["lead_role"],
+        )
         save_historised(template, by=by)
         created[spec["number"]] = template
         order = 0
@@ -113,8 +137,9 @@ def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name:
 
 # --- workstream instances -------------------------------------------------------------------------
 @transaction.atomic
-def workstreams_instantiate(*, by: Any, programme: Programme, root: Structure | None = None,
-                            kind: str = StructureKind.REGION) -> list[Workstream]:  # fmt: skip
+def workstreams_instantiate(
+    *, by: Any, programme: Programme, root: Structure | None = None, kind: str = StructureKind.REGION
+) -> list[Workstream]:
     """Instance every template of the programme in every region (or department) the author may edit.
 
     Under `root` only when given. The pilot is the region's deployment lead from the referential; existing
@@ -188,8 +213,13 @@ def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: st
     require_ability(item, by, "deposit", "Ce chantier est hors de votre périmètre de modification.")
     item = InstanceItem.objects.select_for_update().get(pk=item.pk)
     number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = DeliverableVersion(item=item, number=number, comment=comment.strip(), filename=(upload.name or "document")[:255],
-                                 deposited_by=history_author(by))  # fmt: skip
+    version = DeliverableVersion(
+        item=item,
+        number=number,
+        comment=comment.strip(),
+        filename=(upload.name or "document")[:255],
+        deposited_by=history_author(by),
+    )
     version.file.save(upload.name or "document", upload, save=False)
     save_historised(version, by=by, reason=f"Dépôt de la version {number}")
     return version
@@ -237,25 +267,48 @@ def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[St
     action.deadline_start, action.deadline_end = deadline.start, deadline.end
     action.deadline_precision, action.deadline_understood = deadline.precision, deadline.understood
     action.deadline_stages = [
-        {**asdict(stage), "start": stage.start.isoformat() if stage.start else None,
-         "end": stage.end.isoformat() if stage.end else None}
+        {
+            **asdict(stage),
+            "start": stage.start.isoformat() if stage.start else None,
+            "end": stage.end.isoformat() if stage.end else None,
+        }
         for stage in deadline.stages
-    ]  # fmt: skip
+    ]
     lead = parse_lead(action.lead, index or StructureIndex())
     action.lead_unrecognised = " ; ".join(lead.unrecognised)[:1000]
     return lead.leads, lead.partners
 
 
 # Fields computed from the texts by `action_derive`, outside any write transaction.
-DERIVED_FIELDS = ("deadline_text", "deadline_start", "deadline_end", "deadline_precision", "deadline_understood",
-                  "deadline_stages", "lead_unrecognised")  # fmt: skip
+DERIVED_FIELDS = (
+    "deadline_text",
+    "deadline_start",
+    "deadline_end",
+    "deadline_precision",
+    "deadline_understood",
+    "deadline_stages",
+    "lead_unrecognised",
+)
 
 
-def action_create(*, by: Any, programme: Programme, code: str, title: str, lead: str = "", deliverable: str = "",
-                  pain_point: PainPoint | None = None, workstream: Workstream | None = None,
-                  structure: Structure | None = None, reference_date: date | None = None,
-                  progress: str = "", status: str = Status.NOT_STARTED, index: StructureIndex | None = None,
-                  reason: str = "", decision: Decision | None = None) -> Action:  # fmt: skip
+def action_create(
+    *,
+    by: Any,
+    programme: Programme,
+    code: str,
+    title: str,
+    lead: str = "",
+    deliverable: str = "",
+    pain_point: PainPoint | None = None,
+    workstream: Workstream | None = None,
+    structure: Structure | None = None,
+    reference_date: date | None = None,
+    progress: str = "",
+    status: str = Status.NOT_STARTED,
+    index: StructureIndex | None = None,
+    reason: str = "",
+    decision: Decision | None = None,
+) -> Action:
     """Create an action; its deadline is read from the deliverable text and its lead from the pilot text.
 
     The texts are read before the write transaction opens, so parsing never holds the database's write lock.
@@ -268,9 +321,18 @@ def action_create(*, by: Any, programme: Programme, code: str, title: str, lead:
         require_ability(
             programme, by, "add_action", "Ce périmètre est hors de votre périmètre de modification."
         )
-    action = Action(programme=programme, code=code.strip(), title=title.strip(), lead=lead.strip(),
-                    deliverable=deliverable.strip(), pain_point=pain_point, workstream=workstream, decision=decision,
-                    structure=structure, reference_date=reference_date)  # fmt: skip
+    action = Action(
+        programme=programme,
+        code=code.strip(),
+        title=title.strip(),
+        lead=lead.strip(),
+        deliverable=deliverable.strip(),
+        pain_point=pain_point,
+        workstream=workstream,
+        decision=decision,
+        structure=structure,
+        reference_date=reference_date,
+    )
     leads, partners = action_derive(action, index)
     with transaction.atomic():
         save_historised(action, by=by, reason=reason)
@@ -281,8 +343,15 @@ def action_create(*, by: Any, programme: Programme, code: str, title: str, lead:
     return action
 
 
-def action_update(*, by: Any, action: Action, version: int, index: StructureIndex | None = None,
-                  reason: str = "", **changes: Any) -> Action:  # fmt: skip
+def action_update(
+    *,
+    by: Any,
+    action: Action,
+    version: int,
+    index: StructureIndex | None = None,
+    reason: str = "",
+    **changes: Any,
+) -> Action:
     """Change an action the author may edit; refuses a write based on a version someone else changed.
 
     The new texts are read from the version the editor saw (the version check guarantees it is the stored one)
@@ -308,22 +377,44 @@ def action_update(*, by: Any, action: Action, version: int, index: StructureInde
             setattr(current, name, value)
 
     with transaction.atomic():
-        current = update_versioned(action, by=by, version=version, changes=changes, allowed=ACTION_FIELDS,
-                                   reason=reason, before_save=set_derived)  # fmt: skip
+        current = update_versioned(
+            action,
+            by=by,
+            version=version,
+            changes=changes,
+            allowed=ACTION_FIELDS,
+            reason=reason,
+            before_save=set_derived,
+        )
         current.lead_structures.set(leads)
         current.partner_structures.set(partners)
     return current
 
 
 @transaction.atomic
-def progress_add(*, by: Any, action: Action, status: str, text: str = "", percent: int | None = None,
-                 figures: dict[str, Any] | None = None, on: date | None = None) -> ProgressNote:  # fmt: skip
+def progress_add(
+    *,
+    by: Any,
+    action: Action,
+    status: str,
+    text: str = "",
+    percent: int | None = None,
+    figures: dict[str, Any] | None = None,
+    on: date | None = None,
+) -> ProgressNote:
     """Record a review of an action; the latest note (by date) becomes the action's current state."""
     require_ability(action, by, "add_progress", "Cette action est hors de votre périmètre de modification.")
     if percent is not None and not 0 <= percent <= 100:
         raise ValidationError({"percent": "L'avancement doit être compris entre 0 et 100 %."})
-    note = ProgressNote(action=action, status=status, text=text.strip(), percent=percent, figures=figures or {},
-                        on=on or timezone.localdate(), author=history_author(by))  # fmt: skip
+    note = ProgressNote(
+        action=action,
+        status=status,
+        text=text.strip(),
+        percent=percent,
+        figures=figures or {},
+        on=on or timezone.localdate(),
+        author=history_author(by),
+    )
     note.full_clean()
     note.save()
     latest = action.notes.order_by("-on", "-created_at").first()
@@ -359,130 +450,3 @@ def status_from_text(text: str) -> str:
     if any(k in lowered for k in ("terminé", "termine ", "achevé", "réalisé", "clos", "soldé")):
         return Status.DONE
     return Status.IN_PROGRESS
-
-
-# --- bulk writes (imports): the same rules as the single-object services, in a constant number of queries ---------
-@dataclass
-class ActionRow:
-    """One action as a plan states it: matched by code, its texts, its pain point, its progress narrative."""
-
-    code: str
-    title: str
-    lead: str
-    deliverable: str
-    pain_point: PainPoint | None
-    progress: str
-
-
-def pain_points_ensure(
-    *, by: Any, programme: Programme, wanted: dict[int, str], reason: str = ""
-) -> dict[int, PainPoint]:
-    """Create the missing pain points and retitle the changed ones (by number); all of the programme's, by number."""
-    require_ability(
-        programme, by, "import_actions", "Ce programme est hors de votre périmètre de modification."
-    )
-    author = history_author(by)
-    pains = {p.number: p for p in PainPoint.objects.filter(programme=programme)}
-    created = [
-        PainPoint(programme=programme, number=n, title=t[:255]) for n, t in wanted.items() if n not in pains
-    ]
-    bulk_create_with_history(created, PainPoint, default_user=author, default_change_reason=reason or None)
-    retitled = [pains[n] for n, t in wanted.items() if n in pains and pains[n].title != t[:255]]
-    for pain in retitled:
-        pain.title = wanted[pain.number][:255]
-    if retitled:
-        bulk_update_with_history(retitled, PainPoint, ["title"], default_user=author,
-                                 default_change_reason=reason or None)  # fmt: skip
-    pains.update({p.number: p for p in created})
-    return pains
-
-
-TEXT_FIELDS = ("title", "lead", "deliverable", "pain_point")
-SAVED_ON_UPDATE = ["title", "lead", "deliverable", "pain_point", "reference_date", *DERIVED_FIELDS, "version",
-                   "updated_at"]  # fmt: skip
-SAVED_ON_PROGRESS = ["status", "progress", "percent", "version", "updated_at"]
-
-
-def actions_write_bulk(*, by: Any, programme: Programme, rows: list[ActionRow], reference_date: date | None,
-                       derive: Any = None, reason: str = "") -> None:  # fmt: skip
-    """Create or update many actions and record their progress, with the rules of the single-object services.
-
-    As `action_create` then `progress_add`, or `action_update` then `progress_add`, row by row: a new action is
-    version 1, not started; changed texts are one history row (version + 1, derived deadline and lead, the reference
-    date of this plan); a changed progress narrative is a progress note dated `reference_date` (today otherwise)
-    whose status is read from the text, and it becomes the action's current state only when no note of the action
-    is dated later — one more history row "Point d'avancement" (version + 1). `derive(action)` reads the texts
-    (`action_derive` by default; an import passes the values it read before its transaction).
-    """
-    require_ability(
-        programme, by, "import_actions", "Ce programme est hors de votre périmètre de modification."
-    )
-    author = history_author(by)
-    day = reference_date or timezone.localdate()
-    index = StructureIndex() if derive is None else None
-    read = derive or (lambda action: action_derive(action, index))
-    existing = {a.code: a for a in Action.objects.select_for_update().filter(
-        programme=programme, code__in=[r.code for r in rows])}  # fmt: skip
-    latest = dict(ProgressNote.objects.filter(action__in=existing.values()).values("action").annotate(
-        last=models.Max("on")).values_list("action", "last"))  # fmt: skip
-    creates: list[Action] = []
-    updates: list[Action] = []
-    progressed: list[tuple[Action, str, str]] = []
-    notes: list[ProgressNote] = []
-    links: dict[Any, tuple[list[Any], list[Any]]] = {}
-    for row in rows:
-        action = existing.get(row.code)
-        texts = {
-            "title": row.title,
-            "lead": row.lead,
-            "deliverable": row.deliverable,
-            "pain_point": row.pain_point,
-        }
-        if action is None:  # as action_create: a note only for a narrative
-            action = Action(programme=programme, code=row.code, reference_date=reference_date, **texts)
-            creates.append(action)
-            rewritten, noted = True, bool(row.progress)
-        else:  # as action_update when a text changed, then progress_add when the narrative changed
-            rewritten = any(getattr(action, name) != value for name, value in texts.items())
-            noted = row.progress != action.progress
-            if rewritten:
-                for name, value in texts.items():
-                    setattr(action, name, value)
-                action.reference_date = reference_date or action.reference_date
-                action.version += 1
-                updates.append(action)
-        if rewritten:
-            leads, partners = read(action)
-            links[action.pk] = ([s.pk for s in leads], [s.pk for s in partners])
-        if noted:
-            status = status_from_text(row.progress)
-            notes.append(ProgressNote(action=action, on=day, status=status, text=row.progress, author=author))
-            last = latest.get(action.pk)
-            if last is None or day >= last:  # the latest note by date is the current state
-                progressed.append((action, status, row.progress))
-    now = timezone.now()
-    bulk_create_with_history(
-        creates, Action, batch_size=1000, default_user=author, default_change_reason=reason or None
-    )
-    for action in updates:
-        action.updated_at = now
-    bulk_update_with_history(updates, Action, SAVED_ON_UPDATE, batch_size=1000, default_user=author,
-                             default_change_reason=reason or None)  # fmt: skip
-    ProgressNote.objects.bulk_create(notes, batch_size=2000)
-    current = []
-    for action, status, text in progressed:
-        action.status, action.progress = status, text
-        if status == Status.DONE:
-            action.percent = 100
-        action.version += 1
-        action.updated_at = now
-        current.append(action)
-    bulk_update_with_history(current, Action, SAVED_ON_PROGRESS, batch_size=1000, default_user=author,
-                             default_change_reason="Point d'avancement")  # fmt: skip
-    for relation, position in ((Action.lead_structures, 0), (Action.partner_structures, 1)):
-        through: Any = relation.through
-        through.objects.filter(action_id__in=[a.pk for a in updates]).delete()
-        through.objects.bulk_create(
-            [through(action_id=pk, structure_id=sid) for pk, pair in links.items() for sid in pair[position]],
-            batch_size=5000,
-        )

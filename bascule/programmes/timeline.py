@@ -84,8 +84,13 @@ def _month_labels(start: date, end: date, span: int) -> list[tuple[str, float, f
         shown = index % step == 0
         label = MONTH_NAMES[first.month - 1] + (f" {first:%Y}" if shown and first.year != last_year else "")
         last_year = first.year if shown else last_year
-        months.append((label if shown else "", round((first - start).days / span * 100, 2),
-                       round((following - first).days / span * 100, 2) if shown else 0.0))  # fmt: skip
+        months.append(
+            (
+                label if shown else "",
+                round((first - start).days / span * 100, 2),
+                round((following - first).days / span * 100, 2) if shown else 0.0,
+            )
+        )
     return months
 
 

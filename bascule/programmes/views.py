@@ -136,8 +136,12 @@ def workstream_edit(request: HttpRequest, workstream_id: str) -> HttpResponse:
     form = WorkstreamForm(request.POST, instance=workstream)
     if form.is_valid():
         data = {k: form.cleaned_data[k] for k in ("status", "percent", "note")}
-        saved = run_service(form, lambda: services.workstream_update(by=request.user, workstream=workstream,
-                                                                     version=form.cleaned_data["version"], **data))  # fmt: skip
+        saved = run_service(
+            form,
+            lambda: services.workstream_update(
+                by=request.user, workstream=workstream, version=form.cleaned_data["version"], **data
+            ),
+        )
         if saved is not None:
             messages.success(request, "Le chantier a été mis à jour.")
             return redirect("programmes:workstream_detail", workstream_id=workstream.pk)
@@ -163,11 +167,18 @@ def action_list(request: HttpRequest) -> HttpResponse:
     form = ActionFilterForm(request.GET or None, programmes=programmes)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
     filters = selectors.ActionFilters(
-        programme=data.get("programme") or "", wave=data.get("wave") or "", region=data.get("region") or "",
-        workstream=str(data.get("workstream") or ""), lead=data.get("lead") or "", status=data.get("status") or "",
-        late=bool(data.get("late")), deadline_from=data.get("deadline_from"), deadline_to=data.get("deadline_to"),
-        q=data.get("q") or "", sort=request.GET.get("tri", "echeance"),
-    )  # fmt: skip
+        programme=data.get("programme") or "",
+        wave=data.get("wave") or "",
+        region=data.get("region") or "",
+        workstream=str(data.get("workstream") or ""),
+        lead=data.get("lead") or "",
+        status=data.get("status") or "",
+        late=bool(data.get("late")),
+        deadline_from=data.get("deadline_from"),
+        deadline_to=data.get("deadline_to"),
+        q=data.get("q") or "",
+        sort=request.GET.get("tri", "echeance"),
+    )
     actions = selectors.action_list(user=request.user, filters=filters)
     fmt = request.GET.get("export")
     if fmt in FORMATS:
@@ -179,8 +190,12 @@ def action_list(request: HttpRequest) -> HttpResponse:
             title="Plan d'actions",
         )
     page = Paginator(selectors.with_structures(actions), 50).get_page(request.GET.get("page"))
-    return render_partial_or_full(request, "programmes/action_list.html", "programmes/includes/action_table.html",
-                                  {"form": form, "page_obj": page, "sort": filters.sort})  # fmt: skip
+    return render_partial_or_full(
+        request,
+        "programmes/action_list.html",
+        "programmes/includes/action_table.html",
+        {"form": form, "page_obj": page, "sort": filters.sort},
+    )
 
 
 @require_GET
@@ -216,8 +231,12 @@ def action_edit(request: HttpRequest, action_id: str) -> HttpResponse:
     require_ability(action, request.user, "change")
     form = ActionForm(request.POST or None, instance=action)
     if request.method == "POST" and form.is_valid():
-        saved = run_service(form, lambda: services.action_update(by=request.user, action=action,
-                                                                 version=form.cleaned_data["version"], **form.values()))  # fmt: skip
+        saved = run_service(
+            form,
+            lambda: services.action_update(
+                by=request.user, action=action, version=form.cleaned_data["version"], **form.values()
+            ),
+        )
         if saved is not None:
             messages.success(request, f"L'action {saved.code} a été modifiée.")
             return redirect("programmes:action_detail", action_id=saved.pk)
@@ -235,8 +254,11 @@ def progress_add(request: HttpRequest, action_id: str) -> HttpResponse:
         services.progress_add(by=request.user, action=action, **form.cleaned_data)
         messages.success(request, "Le point d'avancement a été ajouté.")
     else:
-        messages.error(request, "Le point d'avancement n'a pas été enregistré : " + " ".join(
-            f"{form.fields[k].label} : {' '.join(v)}" for k, v in form.errors.items()))  # fmt: skip
+        messages.error(
+            request,
+            "Le point d'avancement n'a pas été enregistré : "
+            + " ".join(f"{form.fields[k].label} : {' '.join(v)}" for k, v in form.errors.items()),
+        )
     return redirect("programmes:action_detail", action_id=action.pk)
 
 
@@ -252,11 +274,17 @@ def action_import(request: HttpRequest) -> HttpResponse:
         upload, programme = form.cleaned_data["file"], form.cleaned_data["programme"]
         reference = form.cleaned_data["reference_date"]
         run = taskrun_start(
-            kind="import", label=f"Aperçu de l'import du plan d'actions — {programme.code} — {upload.name}",
-            owner=request.user, input_file=upload,
-            params={"importer": "programmes.actions", "mode": "preview", "programme": str(programme.pk),
-                    "reference_date": reference.isoformat() if reference else None},
-        )  # fmt: skip
+            kind="import",
+            label=f"Aperçu de l'import du plan d'actions — {programme.code} — {upload.name}",
+            owner=request.user,
+            input_file=upload,
+            params={
+                "importer": "programmes.actions",
+                "mode": "preview",
+                "programme": str(programme.pk),
+                "reference_date": reference.isoformat() if reference else None,
+            },
+        )
         return redirect("core:taskrun_detail", taskrun_id=run.pk)
     return render(request, "programmes/action_import.html", {"form": form, "columns": ACTION_COLUMNS})
 
@@ -269,8 +297,9 @@ def deliverable_deposit(request: HttpRequest, instanceitem_id: str) -> HttpRespo
     require_ability(item, request.user, "deposit")
     form = DepositForm(request.POST, request.FILES)
     if form.is_valid():
-        version = services.deliverable_deposit(by=request.user, item=item, upload=form.cleaned_data["file"],
-                                               comment=form.cleaned_data["comment"])  # fmt: skip
+        version = services.deliverable_deposit(
+            by=request.user, item=item, upload=form.cleaned_data["file"], comment=form.cleaned_data["comment"]
+        )
         messages.success(
             request, f"Version {version.number} de « {item.name} » déposée ; elle attend la validation."
         )
@@ -283,15 +312,21 @@ def deliverable_deposit(request: HttpRequest, instanceitem_id: str) -> HttpRespo
 
 @require_GET
 def deliverable_download(request: HttpRequest, deliverableversion_id: str) -> FileResponse:
-    version = get_visible_or_404(DeliverableVersion.objects.select_related("item__workstream__structure"), request.user,
-                                 pk=deliverableversion_id)  # fmt: skip
+    version = get_visible_or_404(
+        DeliverableVersion.objects.select_related("item__workstream__structure"),
+        request.user,
+        pk=deliverableversion_id,
+    )
     return FileResponse(version.file.open("rb"), as_attachment=True, filename=version.filename)
 
 
 @require_POST
 def deliverable_validate(request: HttpRequest, deliverableversion_id: str) -> HttpResponse:
-    version = get_visible_or_404(DeliverableVersion.objects.select_related("item__workstream__structure__parent"),
-                                 request.user, pk=deliverableversion_id)  # fmt: skip
+    version = get_visible_or_404(
+        DeliverableVersion.objects.select_related("item__workstream__structure__parent"),
+        request.user,
+        pk=deliverableversion_id,
+    )
     require_ability(version, request.user, "validate")
     accept = request.POST.get("decision") == "valider"
     services.deliverable_validate(
@@ -330,11 +365,14 @@ def programme_instantiate(request: HttpRequest, programme_id: str) -> HttpRespon
 def action_create(request: HttpRequest) -> HttpResponse:
     """A new action, national or in a region/department of the user's editable perimeter."""
     require_user_ability(request.user, "programmes.add_action")
-    structures = Structure.objects.editable_by(request.user).filter(
-        kind__in=[StructureKind.REGION, StructureKind.DEPARTMENT]
-    ).order_by("path")  # fmt: skip
-    form = ActionCreateForm(request.POST or None, programmes=Programme.objects.visible_to(request.user),
-                            structures=structures)  # fmt: skip
+    structures = (
+        Structure.objects.editable_by(request.user)
+        .filter(kind__in=[StructureKind.REGION, StructureKind.DEPARTMENT])
+        .order_by("path")
+    )
+    form = ActionCreateForm(
+        request.POST or None, programmes=Programme.objects.visible_to(request.user), structures=structures
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         action = run_service(form, lambda: services.action_create(by=request.user, **data))

@@ -7,7 +7,7 @@ from datetime import date
 
 from bascule.core.exports import write_csv
 from bascule.core.imports import CREATE, UPDATE
-from bascule.programmes import services
+from bascule.programmes import bulk, services
 from bascule.programmes.importers import ACTION_COLUMNS, ActionPlanImporter, export_rows
 from bascule.programmes.models import Action, ProgressNote
 from tests.factories import make_structure
@@ -45,7 +45,7 @@ def _one_by_one(user, programme, data: bytes, name: str, reference_date: date | 
         if p.result.outcome in {CREATE, UPDATE}
     ]
     wanted = {plan.pain[0]: plan.pain[1] for plan in plans if plan.pain}
-    pains = services.pain_points_ensure(by=user, programme=programme, wanted=wanted, reason=REASON)
+    pains = bulk.pain_points_ensure(by=user, programme=programme, wanted=wanted, reason=REASON)
     day = importer.reference_date
     for plan in plans:
         pain = pains.get(plan.pain[0]) if plan.pain else None
@@ -137,15 +137,15 @@ def test_an_older_review_does_not_replace_the_current_state(world):
     programme = services.programme_create(
         by=world.national, code="PA-C", name="C", owner=world.national_office
     )
-    row = services.ActionRow(
+    row = bulk.ActionRow(
         code="1-1", title="Action", lead="", deliverable="", pain_point=None, progress="En cours"
     )
-    services.actions_write_bulk(
+    bulk.actions_write_bulk(
         by=world.national, programme=programme, rows=[row], reference_date=date(2012, 6, 1)
     )
-    older = services.ActionRow(code="1-1", title="Action", lead="", deliverable="", pain_point=None,
+    older = bulk.ActionRow(code="1-1", title="Action", lead="", deliverable="", pain_point=None,
                                progress="Terminé")  # fmt: skip
-    services.actions_write_bulk(
+    bulk.actions_write_bulk(
         by=world.national, programme=programme, rows=[older], reference_date=date(2012, 1, 1)
     )
     action = Action.objects.get(programme=programme)

@@ -42,9 +42,11 @@ class Command(BaseCommand):
                     f'Aucun programme « {options["programme"]} » (utilisez --create-programme "Nom").'
                 )
             owner = (
-                Structure.objects.filter(code=options["owner"]).first() if options["owner"]
-                else Structure.objects.filter(kind=StructureKind.STATE).first() or Structure.objects.order_by("depth").first()
-            )  # fmt: skip
+                Structure.objects.filter(code=options["owner"]).first()
+                if options["owner"]
+                else Structure.objects.filter(kind=StructureKind.STATE).first()
+                or Structure.objects.order_by("depth").first()
+            )
             if owner is None:
                 raise CommandError("Aucune structure dans le référentiel pour porter le programme.")
             try:
