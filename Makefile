@@ -23,10 +23,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# gettext compiles the translations; chromium drives the browser tests (Debian's, never a downloaded one).
+# gettext compiles the translations; Pango and a font let WeasyPrint write the committee reports (PDF);
+# chromium drives the browser tests (Debian's, never a downloaded one).
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
+	/sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
+	[ -d /usr/share/fonts/truetype/dejavu ] || missing="$$missing fonts-dejavu-core"; \
 	if [ "$(WITH_BROWSER)" = "1" ] && ! command -v chromium >/dev/null; then missing="$$missing chromium fonts-dejavu-core"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installation des paquets Debian :$$missing"; \
@@ -74,7 +77,7 @@ quality: install
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy bascule config
-	$(BIN)/mypy --strict bascule/core
+	$(BIN)/mypy --strict --allow-subclassing-any --follow-imports=silent bascule/core bascule/committees bascule/indicators bascule/dashboard
 	$(BIN)/djlint bascule --lint
 	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run

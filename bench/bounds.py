@@ -1,5 +1,5 @@
 """Bounded input: the deadline parser's time against text size, next to the quadratic implementation it replaced,
-and the time to refuse an oversized text through the API (a 5 MB `deliverable`), on the embedded SQLite.
+and the time to refuse an oversized text through the API (a 5 MB `deliverables_text`), on the embedded SQLite.
 
     .venv/bin/python bench/bounds.py
 """
@@ -72,7 +72,7 @@ def api_refusal() -> None:
     client = APIClient()
     client.force_login(get_user_model().objects.get(username="national"))
     action = Action.objects.first()
-    body = {"deliverable": "fin 2021 " * 580_000, "version": action.version}
+    body = {"deliverables_text": "fin 2021 " * 580_000, "version": action.version}
     url = f"/api/v1/actions/{action.pk}/"
     timings = []
     for _ in range(5):
@@ -81,7 +81,9 @@ def api_refusal() -> None:
         timings.append(time.perf_counter() - started)
         assert response.status_code == 400
     timings.sort()
-    print(f"PATCH of a 5 MB deliverable refused (400): median {timings[2] * 1000:.0f} ms over 5 requests")
+    print(
+        f"PATCH of a 5 MB deliverables_text refused (400): median {timings[2] * 1000:.0f} ms over 5 requests"
+    )
 
 
 if __name__ == "__main__":

@@ -64,8 +64,13 @@ def generate() -> None:
     started = time.perf_counter()
     programmes = []
     for n in range(PROGRAMMES):
-        programme = programme_create(by=SYSTEM, code=f"BENCH-{n}", name=f"Programme de mesure {n}", owner=owner,
-                                     standard_workstreams=True)  # fmt: skip
+        programme = programme_create(
+            by=SYSTEM,
+            code=f"BENCH-{n}",
+            name=f"Programme de mesure {n}",
+            owner=owner,
+            standard_workstreams=True,
+        )
         workstreams_instantiate(by=SYSTEM, programme=programme, root=root)
         programmes.append(programme)
     statuses = list(Status.values)
@@ -73,14 +78,22 @@ def generate() -> None:
     for i in range(ACTIONS):
         start = date(2026, 1, 1) + timedelta(days=rng.randrange(0, 900))
         understood = rng.random() > 0.1
-        actions.append(Action(
-            id=uuid.uuid4(), programme=programmes[i % PROGRAMMES], code=f"{i // 10}-{i % 10}",
-            title=f"Action de mesure {i}", lead="DMAT/SDAT, en lien avec les SGAR", deliverable=rng.choice(DEADLINES),
-            deadline_text="texte", deadline_start=start if understood else None,
-            deadline_end=start + timedelta(days=rng.randrange(0, 180)) if understood else None,
-            deadline_understood=understood, status=rng.choice(statuses),
-            structure=rng.choice(regions) if rng.random() < 0.7 else None,
-        ))  # fmt: skip
+        actions.append(
+            Action(
+                id=uuid.uuid4(),
+                programme=programmes[i % PROGRAMMES],
+                code=f"{i // 10}-{i % 10}",
+                title=f"Action de mesure {i}",
+                lead_text="DMAT/SDAT, en lien avec les SGAR",
+                deliverables_text=rng.choice(DEADLINES),
+                deadline_text="texte",
+                deadline_start=start if understood else None,
+                deadline_end=start + timedelta(days=rng.randrange(0, 180)) if understood else None,
+                deadline_understood=understood,
+                status=rng.choice(statuses),
+                structure=rng.choice(regions) if rng.random() < 0.7 else None,
+            )
+        )
     Action.objects.bulk_create(actions, batch_size=5000)
     through = Action.lead_structures.through
     through.objects.bulk_create(
@@ -88,10 +101,18 @@ def generate() -> None:
     )
     for chunk in range(0, ACTIONS, 5000):
         ProgressNote.objects.bulk_create(
-            [ProgressNote(action_id=a.id, on=date(2026, 1, 1) + timedelta(days=k * 30), status=a.status,
-                          text=f"Point {k}") for a in actions[chunk:chunk + 5000] for k in range(NOTES_PER_ACTION)],
+            [
+                ProgressNote(
+                    action_id=a.id,
+                    on=date(2026, 1, 1) + timedelta(days=k * 30),
+                    status=a.status,
+                    text=f"Point {k}",
+                )
+                for a in actions[chunk : chunk + 5000]
+                for k in range(NOTES_PER_ACTION)
+            ],
             batch_size=10000,
-        )  # fmt: skip
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("ANALYZE")
@@ -116,8 +137,10 @@ def raw(sql: str, params: list[object]) -> None:
 
 def main() -> None:
     generate()
-    print(f"base : {connection.vendor} ; {Action.objects.count():,} actions, {ProgressNote.objects.count():,} notes, "
-          f"{Programme.objects.count()} programmes".replace(",", " "))  # fmt: skip
+    print(
+        f"base : {connection.vendor} ; {Action.objects.count():,} actions, {ProgressNote.objects.count():,} notes, "
+        f"{Programme.objects.count()} programmes".replace(",", " ")
+    )
     users = {name: get_user_model().objects.get(username=name) for name in ("national", "bretagne")}
     programme = Programme.objects.get(code="BENCH-0")
     table = Action._meta.db_table
@@ -127,18 +150,25 @@ def main() -> None:
         client = Client()
         client.force_login(user)
         for label, url, sql, params in [
-            ("matrice des chantiers", reverse("programmes:programme_detail", args=[programme.pk]),
-             "SELECT w.id, w.status, w.percent, s.name, t.number FROM programmes_workstream w "
-             "JOIN programmes_workstreamtemplate t ON t.id = w.template_id JOIN organisation_structure s "
-             "ON s.id = w.structure_id WHERE t.programme_id = %s" + (" AND s.path LIKE %s" if name == "bretagne" else ""),
-             [programme.pk.hex if connection.vendor == "sqlite" else programme.pk]
-             + ([bretagne.path + "%"] if name == "bretagne" else [])),
-            ("liste des actions (page 1, tri par échéance)", reverse("programmes:action_list"),
-             f"SELECT a.id, a.code, a.title, a.status, a.deadline_end FROM {table} a LEFT JOIN {struct} s ON s.id = a.structure_id "
-             + ("WHERE a.structure_id IS NULL OR s.path LIKE %s " if name == "bretagne" else "")
-             + "ORDER BY a.deadline_end ASC NULLS LAST, a.code LIMIT 50",
-             [bretagne.path + "%"] if name == "bretagne" else []),
-        ]:  # fmt: skip
+            (
+                "matrice des chantiers",
+                reverse("programmes:programme_detail", args=[programme.pk]),
+                "SELECT w.id, w.status, w.percent, s.name, t.number FROM programmes_workstream w "
+                "JOIN programmes_workstreamtemplate t ON t.id = w.template_id JOIN organisation_structure s "
+                "ON s.id = w.structure_id WHERE t.programme_id = %s"
+                + (" AND s.path LIKE %s" if name == "bretagne" else ""),
+                [programme.pk.hex if connection.vendor == "sqlite" else programme.pk]
+                + ([bretagne.path + "%"] if name == "bretagne" else []),
+            ),
+            (
+                "liste des actions (page 1, tri par échéance)",
+                reverse("programmes:action_list"),
+                f"SELECT a.id, a.code, a.title, a.status, a.deadline_end FROM {table} a LEFT JOIN {struct} s ON s.id = a.structure_id "
+                + ("WHERE a.structure_id IS NULL OR s.path LIKE %s " if name == "bretagne" else "")
+                + "ORDER BY a.deadline_end ASC NULLS LAST, a.code LIMIT 50",
+                [bretagne.path + "%"] if name == "bretagne" else [],
+            ),
+        ]:
             queries: list[str] = []
             with connection.execute_wrapper(
                 lambda execute, sql, *rest, queries=queries: queries.append(sql) or execute(sql, *rest)
@@ -150,9 +180,17 @@ def main() -> None:
                 f"{name:9} {label:45} médiane {view:7.1f} ms  {len(queries):2} requêtes  "
                 f"SQL brut {sql_ms:6.1f} ms  rapport {view / sql_ms:5.1f}"
             )
-    rows = [[f"{i // 10 + 1}-{i % 10 + 1}", f"{i // 10 + 1}. Irritant {i // 10 + 1}", f"Action importée {i}",
-             "DMAT/SDAT, en lien avec les SGAR et DREAL-53", DEADLINES[i % len(DEADLINES)], f"Avancement {i}"]
-            for i in range(5000)]  # fmt: skip
+    rows = [
+        [
+            f"{i // 10 + 1}-{i % 10 + 1}",
+            f"{i // 10 + 1}. Irritant {i // 10 + 1}",
+            f"Action importée {i}",
+            "DMAT/SDAT, en lien avec les SGAR et DREAL-53",
+            DEADLINES[i % len(DEADLINES)],
+            f"Avancement {i}",
+        ]
+        for i in range(5000)
+    ]
     data = write_xlsx([c.label for c in ACTION_COLUMNS], rows)
     target = Programme.objects.filter(code="BENCH-IMPORT").first() or programme_create(
         by=SYSTEM, code="BENCH-IMPORT", name="Import de mesure", owner=programme.owner

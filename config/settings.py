@@ -113,6 +113,9 @@ INSTALLED_APPS = [
     "bascule.accounts",
     "bascule.organisation",
     "bascule.programmes",
+    "bascule.committees",
+    "bascule.indicators",
+    "bascule.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -276,12 +279,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for a choice list used by several models (a structure's kind, an indicator's respondents).
+    "ENUM_NAME_OVERRIDES": {"StructureKindEnum": "bascule.organisation.models.StructureKind"},
 }
 
 # --- background tasks -----------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # /healthz answers 503 when tasks wait and no worker has shown a sign of life for this long (it beats every 5 s).
 BASCULE_WORKER_STALE_SECONDS = env_int("BASCULE_WORKER_STALE_SECONDS", 60)
+# The address of this site, for the links in e-mails sent outside a request (campaigns, reminders).
+BASCULE_SITE_URL = env_str("BASCULE_SITE_URL", "http://127.0.0.1:8000")
 
 # --- security headers -----------------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {

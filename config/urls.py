@@ -6,7 +6,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from bascule.accounts.api import TokenView
+from bascule.committees.api import DecisionViewSet, MeetingViewSet
 from bascule.core.views import healthz
+from bascule.indicators.api import IndicatorViewSet
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
 
@@ -17,6 +19,9 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("workstreams", WorkstreamViewSet, basename="workstream")
 router.register("actions", ActionViewSet, basename="action")
+router.register("committees", MeetingViewSet, basename="committee")
+router.register("decisions", DecisionViewSet, basename="decision")
+router.register("indicators", IndicatorViewSet, basename="indicator")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -33,6 +38,9 @@ urlpatterns = [
     path("compte/", include("bascule.accounts.urls")),
     path("organisation/", include("bascule.organisation.urls")),
     path("programmes/", include("bascule.programmes.urls")),
+    path("comites/", include("bascule.committees.urls")),
+    path("indicateurs/", include("bascule.indicators.urls")),
+    path("tableau-de-bord/", include("bascule.dashboard.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

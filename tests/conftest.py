@@ -1,13 +1,27 @@
-"""Shared fixtures: a small two-region world with users of every kind of access."""
+"""Shared fixtures: a small two-region world with users of every kind of access.
+
+`base_world` is the organisation referential only; each module extends it in `tests/<module>/world.py`
+(`extend_world(world)`, run in `ORDER`), and `world` is the base with every extension: a module's own tests and
+the harnesses use `world`, tests of the referential alone can take `base_world`.
+"""
 
 from __future__ import annotations
 
+import email
+import email.policy
+import importlib
+import pkgutil
+import socket
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core.management import call_command
 
+import tests
 from bascule.core.roles import Role
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
 from tests.factories import PersonFactory, UserFactory, give_role, make_structure
@@ -24,6 +38,8 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
 
 @dataclass
 class World:
+    """The base world's objects; module extensions add theirs as attributes (e.g. `world.programme`)."""
+
     root: Structure
     ministry: Structure
     national_office: Structure
@@ -55,8 +71,29 @@ class World:
         }
 
 
+def _extensions() -> list[Any]:
+    """Every module's `tests/<module>/world.py` (its `extend_world(world)`), in their ORDER."""
+    found = []
+    for info in pkgutil.iter_modules(tests.__path__):
+        if info.ispkg and (Path(tests.__path__[0]) / info.name / "world.py").exists():
+            found.append(importlib.import_module(f"tests.{info.name}.world"))
+    return sorted(found, key=lambda module: (getattr(module, "ORDER", 100), module.__name__))
+
+
+WORLD_EXTENSIONS = _extensions()
+
+
 @pytest.fixture
-def world(db: Any) -> World:
+def world(base_world: World) -> World:
+    """The base world plus what every module adds (`tests/<module>/world.py`): what the harnesses walk."""
+    for extension in WORLD_EXTENSIONS:
+        extension.extend_world(base_world)
+    return base_world
+
+
+@pytest.fixture
+def base_world(db: Any) -> World:
+    """Organisation only: the structures of two regions, people, and a user for each kind of access."""
     root = make_structure("ETAT", kind=K.STATE, name="État")
     ministry = make_structure("MI", parent=root, kind=K.MINISTRY, name="Ministère de l'Intérieur")
     office = make_structure("DMAT/SDAT/BCAM", parent=ministry, kind=K.BUREAU, name="Bureau BCAM")
@@ -102,43 +139,66 @@ def world(db: Any) -> World:
     give_role(users["reader_bzh"], Role.READER, bretagne)
     give_role(users["referent_29"], Role.DEPARTMENTAL_REFERENT, finistere)
     give_role(users["lead_nor"], Role.REGIONAL_LEAD, normandie)
-    from bascule.programmes.services import action_create, programme_create, workstreams_instantiate
-
-    programme = programme_create(by=users["national"], code="CHORUS", name="Déploiement de Chorus", owner=office,
-                                 standard_workstreams=True)  # fmt: skip
-    workstreams_instantiate(by=users["national"], programme=programme, root=intermin)
-    action_create(
-        by=users["national"],
-        programme=programme,
-        code="1-1",
-        title="Action nationale",
-        deliverable="fin 2021",
+    return World(
+        root,
+        ministry,
+        office,
+        bretagne,
+        finistere,
+        ddtm29,
+        normandie,
+        calvados,
+        ddtm14,
+        person_bzh,
+        person_nor,
+        assignment_bzh,
+        assignment_nor,
+        **users,
     )
-    action_create(by=users["national"], programme=programme, code="2-1", title="Action bretonne", structure=bretagne,
-                  lead="DDTM-29, en lien avec D29", deliverable="T2 2024")  # fmt: skip
-    action_create(by=users["national"], programme=programme, code="3-1", title="Action normande", structure=normandie,
-                  deliverable="2020")  # fmt: skip
-    from django.core.files.base import ContentFile
 
-    from bascule.programmes.models import InstanceItem
-    from bascule.programmes.services import decision_create, deliverable_deposit
 
-    decision_create(
-        by=users["national"],
-        programme=programme,
-        committee="copil",
-        taken_on="2025-06-01",
-        title="Lancer la vague 1",
-    )
-    for region in (bretagne, normandie):
-        item = InstanceItem.objects.filter(workstream__structure=region, kind="deliverable").first()
-        deliverable_deposit(
-            by=users["national"],
-            item=item,
-            upload=ContentFile(b"inventaire", name=f"inventaire-{region.code}.csv"),
-        )
-    return World(root, ministry, office, bretagne, finistere, ddtm29, normandie, calvados, ddtm14, person_bzh, person_nor,
-                 assignment_bzh, assignment_nor, **users)  # fmt: skip
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.received = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(envelope.content)
+        self.received.set()
+        return "250 OK"
+
+    def mails(self) -> list[dict[str, str]]:
+        """Each message as its recipient, subject and plain-text body (transfer encodings undone)."""
+        found = []
+        for raw in self.messages:
+            message = email.message_from_bytes(raw, policy=email.policy.default)
+            body = message.get_body(preferencelist=("plain",))
+            found.append(
+                {
+                    "to": str(message["To"]),
+                    "subject": str(message["Subject"]),
+                    "body": body.get_content() if body else "",
+                }
+            )
+        return found
+
+
+@pytest.fixture
+def smtp(settings: Any) -> Any:
+    """Mail goes through Django's SMTP backend to a real server on a free loopback port."""
+    sink = SmtpSink()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    yield sink
+    controller.stop()
 
 
 def run_worker() -> None:

@@ -1,8 +1,15 @@
 from django.contrib.auth.models import AbstractUser
+from django.db import models
 
 
 class User(AbstractUser):
     """A login. What the user may see comes from the assignments of the person linked to it (organisation)."""
+
+    daily_digest = models.BooleanField(
+        "résumé quotidien par courriel",
+        default=True,
+        help_text="Actions en retard ou proches de leur échéance, et mises à jour demandées.",
+    )
 
     class Meta(AbstractUser.Meta):
         verbose_name = "compte utilisateur"

@@ -22,6 +22,7 @@ urlpatterns = [
     ),
     path("mot-de-passe/changer/", views.PasswordChangeView.as_view(), name="password_change"),
     path("", views.account, name="account"),
+    path("resume-quotidien/", views.daily_digest, name="daily_digest"),
     path("jeton/nouveau/", views.token_regenerate, name="token_regenerate"),
     path("jeton/supprimer/", views.token_revoke, name="token_revoke"),
 ]

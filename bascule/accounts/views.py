@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -13,7 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from rest_framework.authtoken.models import Token
 
 from bascule.accounts import forms
-from bascule.accounts.services import api_token_regenerate, api_token_revoke
+from bascule.accounts.models import User
+from bascule.accounts.services import account_set_daily_digest, api_token_regenerate, api_token_revoke
+from bascule.core.access import self_service
 from bascule.core.registry import ACCOUNT_PANELS, panels_for
 
 
@@ -55,6 +58,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return super().form_valid(form)
 
 
+def _account(request: HttpRequest) -> User:
+    """The logged-in account (the login middleware already sent anonymous visitors to the login page)."""
+    if not isinstance(request.user, User):
+        raise PermissionDenied("Connectez-vous pour gérer votre compte.")
+    return request.user
+
+
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
     panels = panels_for(ACCOUNT_PANELS, request.user)
@@ -62,15 +72,27 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", context)
 
 
+@self_service
+@require_POST
+def daily_digest(request: HttpRequest) -> HttpResponse:
+    enabled = request.POST.get("daily_digest") == "on"
+    account_set_daily_digest(user=_account(request), enabled=enabled)
+    messages.success(
+        request,
+        "Vous recevrez le résumé quotidien." if enabled else "Vous ne recevrez plus le résumé quotidien.",
+    )
+    return redirect("accounts:account")
+
+
 @require_POST
 def token_regenerate(request: HttpRequest) -> HttpResponse:
-    api_token_regenerate(user=request.user)
+    api_token_regenerate(user=_account(request))
     messages.success(request, "Un nouveau jeton d'API a été créé ; l'ancien ne fonctionne plus.")
     return redirect("accounts:account")
 
 
 @require_POST
 def token_revoke(request: HttpRequest) -> HttpResponse:
-    api_token_revoke(user=request.user)
+    api_token_revoke(user=_account(request))
     messages.success(request, "Votre jeton d'API a été supprimé.")
     return redirect("accounts:account")

@@ -7,7 +7,6 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
-from bascule.core.perimeter import perimeter_for
 from bascule.core.registry import NAVIGATION, NavEntry, user_can
 
 SITE = {
@@ -22,25 +21,22 @@ SITE = {
 def bascule(request: HttpRequest) -> dict[str, Any]:
     path = request.path
     user = getattr(request, "user", None)
-    authenticated = user is not None and user.is_authenticated
     navigation = []
     home = reverse("core:home")
     for entry in [NavEntry("core:home", "Accueil", "", 0), *NAVIGATION]:
-        if entry.ability and not (authenticated and user_can(user, entry.ability)):
+        if entry.ability and not (user is not None and user_can(user, entry.ability)):
             continue
         url = reverse(entry.url_name)
         current = path == url if not entry.prefix else path.startswith(entry.prefix)
         navigation.append(
             {"url": url, "label": entry.label, "current": current or (url == home and path == home)}
         )
-    perimeter = perimeter_for(user) if authenticated else None
     return {
         # str() generates the nonce now: django-csp's lazy nonce is falsy until evaluated.
         "csp_nonce": str(getattr(request, "csp_nonce", "")),
         "export_formats": [("csv", "CSV"), ("xlsx", "XLSX"), ("ods", "ODS")],
         "SITE_CONFIG": SITE,
         "navigation": navigation,
-        "perimeter": perimeter,
         "skiplinks": [
             {"link": "#content", "label": "Contenu"},
             {"link": "#fr-navigation", "label": "Menu"},

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 FORMATS = {
@@ -113,7 +113,7 @@ def _ods_cell(value: Any) -> str:
 
 
 def write_ods(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: str = "Export") -> bytes:
-    """A minimal OpenDocument spreadsheet (the mimetype first and stored, as the format requires)."""
+    """A minimal OpenDocument spreadsheet."""
     body = io.StringIO()
     body.write("<table:table-row>" + "".join(_ods_cell(h) for h in headers) + "</table:table-row>")
     for row in rows:
@@ -126,19 +126,23 @@ def write_ods(headers: Sequence[str], rows: Iterable[Sequence[Any]], *, title: s
         f"<office:body><office:spreadsheet><table:table table:name={quoteattr(title[:31])}>"
         f"{body.getvalue()}</table:table></office:spreadsheet></office:body></office:document-content>"
     )
+    return odf_package(FORMATS["ods"], content)
+
+
+def odf_package(media_type: str, content_xml: str) -> bytes:
+    """An OpenDocument package (spreadsheet, text…): the mimetype first and stored, as the format requires."""
     manifest = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-        '<manifest:file-entry manifest:full-path="/" manifest:version="1.2" '
-        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        f'<manifest:file-entry manifest:full-path="/" manifest:version="1.2" manifest:media-type="{media_type}"/>'
         '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
         "</manifest:manifest>"
     )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("mimetype"), FORMATS["ods"], compress_type=zipfile.ZIP_STORED)
+        archive.writestr(zipfile.ZipInfo("mimetype"), media_type, compress_type=zipfile.ZIP_STORED)
         archive.writestr("META-INF/manifest.xml", manifest, compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr("content.xml", content, compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content_xml, compress_type=zipfile.ZIP_DEFLATED)
     return buffer.getvalue()
 
 
@@ -152,6 +156,12 @@ def render_table(
     if fmt == "ods":
         return write_ods(headers, rows, title=title)
     raise ValueError(f"Format d'export inconnu : {fmt}")
+
+
+def export_format(request: HttpRequest) -> str | None:
+    """The export asked for by a list page's `?export=<format>` (None: show the page)."""
+    fmt = request.GET.get("export")
+    return fmt if fmt in FORMATS else None
 
 
 def table_response(

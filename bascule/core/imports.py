@@ -17,6 +17,7 @@ from django.db import transaction
 
 from bascule.core.fields import TEXT_MAX
 from bascule.core.spreadsheets import NoHeaderError, Row, SpreadsheetError, Table, normalise_label, read_table
+from bascule.core.system import Actor
 
 CREATE, UPDATE, UNCHANGED, REJECT = "create", "update", "unchanged", "reject"
 OUTCOME_LABELS = {CREATE: "à créer", UPDATE: "à mettre à jour", UNCHANGED: "inchangée", REJECT: "rejetée"}
@@ -146,16 +147,16 @@ class Importer:
     do_not_call_in_templates: ClassVar[bool] = True  # templates read the class's columns
     columns: ClassVar[Sequence[Column]]
 
-    def __init__(self, *, user: Any) -> None:
+    def __init__(self, *, user: Actor) -> None:
         self.user = user
 
     @classmethod
-    def from_params(cls, *, user: Any, params: dict[str, Any]) -> Importer:
+    def from_params(cls, *, user: Actor, params: dict[str, Any]) -> Importer:
         """Build the importer for a background run from the run's parameters (JSON)."""
         return cls(user=user)
 
     @classmethod
-    def example_params(cls, *, user: Any) -> dict[str, Any] | None:
+    def example_params(cls, *, user: Actor) -> dict[str, Any] | None:
         """Parameters of a run the user could start (the harnesses import through every importer with them).
 
         None when the user has nothing to import into (e.g. no programme). Override when `from_params` needs some.

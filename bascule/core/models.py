@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from bascule.core.fields import BoundedTextField
+from bascule.core.system import Actor
 
 
 class BaseModel(models.Model):
@@ -33,13 +34,13 @@ class VersionedModel(BaseModel):
 
 
 class TaskRunQuerySet(models.QuerySet["TaskRun"]):
-    def visible_to(self, user: Any) -> TaskRunQuerySet:
+    def visible_to(self, user: Actor) -> TaskRunQuerySet:
         """A run is seen by whoever started it (and superusers)."""
         if not user.is_authenticated:
             return self.none()
         if user.is_superuser:
             return self
-        return self.filter(owner=user)
+        return self.filter(owner_id=user.pk)
 
 
 class TaskRun(BaseModel):
@@ -61,6 +62,7 @@ class TaskRun(BaseModel):
     )
     params: models.JSONField[dict[str, Any], dict[str, Any]] = models.JSONField("paramètres", default=dict)
     input_file = models.FileField("fichier", upload_to="task_inputs/%Y/%m/", blank=True)
+    output_file = models.FileField("document produit", upload_to="task_outputs/%Y/%m/", blank=True)
     status = models.CharField("état", max_length=20, choices=Status.choices, default=Status.PENDING)
     progress = models.PositiveSmallIntegerField("avancement (%)", default=0)
     message = models.CharField("étape", max_length=255, blank=True)
@@ -101,3 +103,19 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({self.last_seen:%d/%m/%Y %H:%M:%S})"
+
+
+class PeriodicRun(models.Model):
+    """When each periodic job last ran, and how it ended (one row per job; the row lock keeps one runner)."""
+
+    name = models.CharField("tâche", max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField("dernier lancement", null=True, blank=True)
+    last_finished_at = models.DateTimeField("dernière fin", null=True, blank=True)
+    last_result = BoundedTextField("dernier résultat", blank=True, max_length=2000)
+    last_error = BoundedTextField("dernière erreur", blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = "tâche périodique"
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 
 from bascule.core.registry import assignment_rows
 from bascule.core.roles import EDITOR_ROLES, GLOBAL_ROLES
+from bascule.core.system import Actor
 
 _CACHE_ATTRIBUTE = "_bascule_perimeter"
 
@@ -79,7 +79,7 @@ class Perimeter:
 EMPTY = Perimeter()
 
 
-def compute_perimeter(user: Any, *, on: date | None = None) -> Perimeter:
+def compute_perimeter(user: Actor, *, on: date | None = None) -> Perimeter:
     """The perimeter given by the user's active assignments on a date (today by default)."""
     if not user.is_authenticated or not user.is_active:
         return EMPTY
@@ -100,7 +100,7 @@ def compute_perimeter(user: Any, *, on: date | None = None) -> Perimeter:
     )
 
 
-def perimeter_for(user: Any) -> Perimeter:
+def perimeter_for(user: Actor) -> Perimeter:
     """The user's perimeter today, computed once per user object (i.e. once per request)."""
     cached = getattr(user, _CACHE_ATTRIBUTE, None)
     if cached is None:
@@ -110,7 +110,7 @@ def perimeter_for(user: Any) -> Perimeter:
     return cached
 
 
-def forget_perimeter(user: Any) -> None:
+def forget_perimeter(user: Actor) -> None:
     """Drop the cached perimeter (after the user's own assignments changed)."""
     if hasattr(user, _CACHE_ATTRIBUTE):
         delattr(user, _CACHE_ATTRIBUTE)

@@ -5,6 +5,7 @@ A module registers, from its `AppConfig.ready()`:
 - its navigation entries (`register_navigation`) and the panels of the home and account pages
   (`register_home_panel`, `register_account_panel`): a panel is a template name and a function that returns its
   context for a user (or None to hide the panel).
+- its periodic jobs (`register_periodic`): reminders, digests… run by the worker when due (bascule.core.periodic).
 Demo data is discovered by `manage.py demo_data` (`bascule.<module>.demo.load_demo`), importers by
 `bascule.core.imports.register_importer`, background handlers by `bascule.core.taskruns.register_handler`.
 """
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+from bascule.core.system import Actor
 
 # (user, day) → the active (role, structure path) pairs of the user on that day.
 AssignmentSource = Callable[[Any, date], Iterable[tuple[str, str]]]
@@ -30,6 +33,14 @@ class NavEntry:
 
 
 @dataclass(frozen=True)
+class PeriodicJob:
+    name: str  # "<module>.<job>"
+    every: timedelta
+    run: Callable[[], str]  # does the work, returns what it did (in French), raises to say why it failed
+    hour: int | None = None  # daily jobs: once a day, from this local hour on (e.g. 7 for a morning digest)
+
+
+@dataclass(frozen=True)
 class Panel:
     template: str
     context: Callable[[Any], dict[str, Any] | None]
@@ -42,6 +53,7 @@ _assignment_source: list[AssignmentSource] = []
 USER_ABILITIES: dict[str, Callable[[Any], bool]] = {}
 NAVIGATION: list[NavEntry] = []
 HOME_PANELS: list[Panel] = []
+PERIODIC: dict[str, PeriodicJob] = {}
 ACCOUNT_PANELS: list[Panel] = []
 
 
@@ -50,7 +62,7 @@ def register_assignment_source(source: AssignmentSource) -> None:
     _assignment_source[:] = [source]
 
 
-def assignment_rows(user: Any, day: date) -> list[tuple[str, str]]:
+def assignment_rows(user: Actor, day: date) -> list[tuple[str, str]]:
     if not _assignment_source:
         return []
     return list(_assignment_source[0](user, day))
@@ -61,7 +73,7 @@ def register_user_ability(name: str, rule: Callable[[Any], bool]) -> None:
     USER_ABILITIES[name] = rule
 
 
-def user_can(user: Any, name: str) -> bool:
+def user_can(user: Actor, name: str) -> bool:
     """Whether the user has a page-level ability (computed once per user object, i.e. per request)."""
     if not getattr(user, "is_authenticated", False):
         return False
@@ -89,7 +101,7 @@ def register_account_panel(panel: Panel) -> None:
     )
 
 
-def panels_for(panels: list[Panel], user: Any) -> list[tuple[str, dict[str, Any]]]:
+def panels_for(panels: list[Panel], user: Actor) -> list[tuple[str, dict[str, Any]]]:
     """The (template, context) of each panel the user is shown."""
     shown = []
     for panel in panels:
@@ -97,3 +109,7 @@ def panels_for(panels: list[Panel], user: Any) -> list[tuple[str, dict[str, Any]
         if context is not None:
             shown.append((panel.template, context))
     return shown
+
+
+def register_periodic(job: PeriodicJob) -> None:
+    PERIODIC[job.name] = job

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -68,6 +69,14 @@ def taskrun_purge_uploads() -> int:
         _remove_upload(run)
         removed += 1
     return removed
+
+
+def taskrun_attach_output(run: TaskRun, filename: str, data: bytes) -> None:
+    """Keep the document a run produced (a report…), downloadable by whoever may see the run."""
+    run.output_file.save(filename, ContentFile(data), save=False)
+    TaskRun.objects.filter(pk=run.pk).update(output_file=run.output_file.name)
+    run.params["output_filename"] = filename
+    TaskRun.objects.filter(pk=run.pk).update(params=run.params)
 
 
 def _update(run: TaskRun, **fields: Any) -> None:

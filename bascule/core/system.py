@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
+
+
+class Actor(Protocol):
+    """Who acts: a user account (or the anonymous user) of a request, or the system actor below.
+
+    Every service takes one as `by`, every ability and visibility question as `user`.
+    """
+
+    @property
+    def pk(self) -> Any: ...
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def is_superuser(self) -> bool: ...
 
 
 class SystemActor:
@@ -19,6 +38,6 @@ class SystemActor:
 SYSTEM = SystemActor()
 
 
-def history_author(by: Any) -> Any:
+def history_author(by: Actor) -> Any:
     """The user to record in history (None for the system actor)."""
     return None if isinstance(by, SystemActor) else by

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError
 from django.db.models import Max
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_tasks_db.models import DBTaskResult
 
 from bascule.core.access import get_visible_or_404
+from bascule.core.exports import export_format, table_response
 from bascule.core.htmx import render_partial_or_full
 from bascule.core.imports import IMPORTERS, ImportReport
 from bascule.core.models import TaskRun, WorkerHeartbeat
@@ -63,6 +64,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def taskrun_list(request: HttpRequest) -> HttpResponse:
     runs = TaskRun.objects.visible_to(request.user).select_related("owner")
+    if fmt := export_format(request):
+        rows = ([run.label, run.get_status_display(), run.created_at, run.error] for run in runs.iterator())
+        headers = ["Traitement", "État", "Lancé le", "Erreur"]
+        return table_response(fmt, headers, rows, filename_stem="traitements", title="Traitements")
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(request, "core/taskrun_list.html", {"page_obj": page})
 
@@ -78,6 +83,16 @@ def taskrun_detail(request: HttpRequest, taskrun_id: str) -> HttpResponse:
     return render_partial_or_full(
         request, "core/taskrun_detail.html", "core/includes/taskrun_status.html", context
     )
+
+
+@require_GET
+def taskrun_download(request: HttpRequest, taskrun_id: str) -> FileResponse:
+    """The document a finished run produced (a committee report…), to whoever may see the run."""
+    run = get_visible_or_404(TaskRun.objects, request.user, pk=taskrun_id)
+    if not run.output_file.name or not run.output_file.storage.exists(run.output_file.name):
+        raise Http404("Ce traitement n'a pas produit de document (ou il n'est plus conservé).")
+    filename = run.params.get("output_filename") or run.output_file.name.rsplit("/", 1)[-1]
+    return FileResponse(run.output_file.open("rb"), as_attachment=True, filename=filename)
 
 
 @require_POST

@@ -20,10 +20,12 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
 from bascule.core.models import WorkerHeartbeat
+from bascule.core.periodic import run_due_jobs
 
 logger = logging.getLogger("bascule.worker")
 
 HEARTBEAT_SECONDS = 5.0
+PERIODIC_CHECK_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 30.0
 
 
@@ -31,6 +33,7 @@ class ResilientWorker(Worker):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._last_beat = 0.0
+        self._last_periodic = -PERIODIC_CHECK_SECONDS
 
     def heartbeat(self, *, force: bool = False) -> None:
         now = time.monotonic()
@@ -39,6 +42,14 @@ class ResilientWorker(Worker):
                 worker_id=self.worker_id, defaults={"last_seen": timezone.now(), "pid": os.getpid()}
             )
             self._last_beat = now
+
+    def periodic(self) -> None:
+        """Run the periodic jobs that are due (checked every 30 s; a failing job is recorded, not raised)."""
+        now = time.monotonic()
+        if now - self._last_periodic >= PERIODIC_CHECK_SECONDS:
+            self._last_periodic = now
+            for line in run_due_jobs():
+                logger.info("Tâche périodique — %s", line)
 
     def run_one(self) -> bool:
         """Claim and run one ready task; False when there was none."""
@@ -65,6 +76,8 @@ class ResilientWorker(Worker):
             try:
                 self.heartbeat(force=first)
                 first = False
+                if not self.batch:  # a batch run (tests, one-off) only drains the queue
+                    self.periodic()
                 ran = self.run_one()
                 backoff = 1.0
             except DatabaseError as exc:

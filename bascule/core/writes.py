@@ -12,12 +12,12 @@ from typing import Any, TypeVar
 
 from bascule.core.locking import lock_version
 from bascule.core.models import VersionedModel
-from bascule.core.system import history_author
+from bascule.core.system import Actor, history_author
 
 V = TypeVar("V", bound=VersionedModel)
 
 
-def save_historised(obj: Any, *, by: Any, reason: str = "") -> None:
+def save_historised(obj: Any, *, by: Actor, reason: str = "") -> None:
     """Validate then save `obj`, its history row signed by `by` (with an optional reason)."""
     obj.full_clean()
     obj._history_user = history_author(by)
@@ -35,7 +35,7 @@ def check_fields(changes: dict[str, Any], allowed: Iterable[str], what: str) -> 
 def update_versioned(
     obj: V,
     *,
-    by: Any,
+    by: Actor,
     version: int,
     changes: dict[str, Any],
     allowed: Iterable[str],

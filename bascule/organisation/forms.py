@@ -10,6 +10,7 @@ from dsfr.forms import DsfrBaseForm
 from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, UploadField, VersionedModelForm
 from bascule.core.roles import Role
+from bascule.core.system import Actor
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.grants import grantable_roles, grantable_structures_q
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
@@ -40,7 +41,7 @@ class StructureForm(VersionedModelForm, DsfrBaseForm):
         field_classes = {"parent": StructureChoiceField}
         widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["parent"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["parent"].required = False
@@ -63,7 +64,7 @@ class PersonForm(VersionedModelForm, DsfrBaseForm):
         fields = list(PERSON_FIELDS)
         field_classes = {"structure": StructureChoiceField}
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["structure"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["ministry_of_origin"].queryset = Structure.objects.filter(  # type: ignore[attr-defined]
@@ -81,7 +82,7 @@ class AssignmentForm(VersionedModelForm, DsfrBaseForm):
             "start_date": "Les nominations prennent souvent effet le 1er septembre ou le 1er janvier."
         }
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only what the grant matrix lets the author give is offered; the service decides each (role, structure).
         self.fields["structure"].queryset = Structure.objects.filter(  # type: ignore[attr-defined]

@@ -20,8 +20,9 @@ from typing import Any
 
 from django.db.models import Q
 
-from bascule.core.perimeter import Perimeter, perimeter_for
-from bascule.core.roles import GLOBAL_ROLES, Role
+from bascule.core.access import holds_global_role, role_paths
+from bascule.core.roles import Role
+from bascule.core.system import Actor
 
 
 @dataclass(frozen=True)
@@ -39,24 +40,19 @@ GRANT_MATRIX: tuple[GrantRule, ...] = (
 )
 
 
-def _is_national(perimeter: Perimeter) -> bool:
-    return bool(perimeter.roles & GLOBAL_ROLES) or (perimeter.global_write and not perimeter.roles)
-
-
-def grant_scopes(user: Any) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:
+def grant_scopes(user: Actor) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:
     """(roles the user may grant, subtree paths where — None: anywhere), one item per rule that applies."""
-    perimeter = perimeter_for(user)
-    if _is_national(perimeter):
+    if holds_global_role(user):
         return [(GRANT_MATRIX[0].roles, None)]
     scopes = []
     for rule in GRANT_MATRIX[1:]:
-        paths = perimeter.paths_of(rule.grantor)
+        paths = role_paths(user, rule.grantor)
         if paths:
             scopes.append((rule.roles, None if rule.anywhere else paths))
     return scopes
 
 
-def grantable_roles(user: Any) -> list[str]:
+def grantable_roles(user: Actor) -> list[str]:
     """The roles the user may grant somewhere, in the order of the role list."""
     allowed: set[str] = set()
     for roles, _ in grant_scopes(user):
@@ -64,11 +60,11 @@ def grantable_roles(user: Any) -> list[str]:
     return [role for role in Role.values if role in allowed]
 
 
-def is_own_person(user: Any, person: Any) -> bool:
+def is_own_person(user: Actor, person: Any) -> bool:
     return person is not None and person.user_id is not None and person.user_id == getattr(user, "pk", None)
 
 
-def can_grant(user: Any, role: str, structure: Any, person: Any = None) -> bool:
+def can_grant(user: Actor, role: str, structure: Any, person: Any = None) -> bool:
     """Whether `user` may give (change, end) `role` on `structure` to `person`."""
     if is_own_person(user, person):
         return False
@@ -78,7 +74,7 @@ def can_grant(user: Any, role: str, structure: Any, person: Any = None) -> bool:
     return False
 
 
-def grant_refusal(user: Any, role: str, structure: Any, person: Any = None) -> str:
+def grant_refusal(user: Actor, role: str, structure: Any, person: Any = None) -> str:
     """Why `can_grant` says no, in French (for forms, imports and the API)."""
     label = Role(role).label if role in Role.values else role
     if is_own_person(user, person):
@@ -88,7 +84,7 @@ def grant_refusal(user: Any, role: str, structure: Any, person: Any = None) -> s
     return f"Vous ne pouvez pas attribuer le rôle « {label} » sur la structure « {structure.code} » (hors de votre région)."
 
 
-def grantable_structures_q(user: Any, path_lookup: str = "path") -> Q:
+def grantable_structures_q(user: Actor, path_lookup: str = "path") -> Q:
     """A filter on structures where the user may grant at least one role."""
     scopes = grant_scopes(user)
     if not scopes:
@@ -102,6 +98,6 @@ def grantable_structures_q(user: Any, path_lookup: str = "path") -> Q:
     return condition
 
 
-def may_see_grant_log(user: Any) -> bool:
+def may_see_grant_log(user: Actor) -> bool:
     """National steering (and the system): reads "Droits attribués", creates structures without a parent."""
-    return _is_national(perimeter_for(user))
+    return holds_global_role(user)

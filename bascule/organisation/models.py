@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -17,9 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from bascule.core.access import can_read_path, can_write_path, editable_q, visible_q, writes_everywhere
 from bascule.core.models import VersionedModel
-from bascule.core.perimeter import perimeter_for
 from bascule.core.roles import Role
+from bascule.core.system import Actor
 from bascule.organisation.geography import DEPARTMENTS, REGIONS, region_name
 from bascule.organisation.grants import can_grant, grantable_roles, is_own_person
 
@@ -69,11 +69,11 @@ def _check_department(value: str) -> None:
 
 
 class StructureQuerySet(models.QuerySet["Structure"]):
-    def visible_to(self, user: Any) -> StructureQuerySet:
-        return self.filter(perimeter_for(user).q("path"))
+    def visible_to(self, user: Actor) -> StructureQuerySet:
+        return self.filter(visible_q(user, "path"))
 
-    def editable_by(self, user: Any) -> StructureQuerySet:
-        return self.filter(perimeter_for(user).q("path", write=True))
+    def editable_by(self, user: Actor) -> StructureQuerySet:
+        return self.filter(editable_q(user, "path"))
 
     def active(self, on: date | None = None) -> StructureQuerySet:
         day = on or timezone.localdate()
@@ -166,12 +166,11 @@ class Structure(VersionedModel):
         """The parent's path, read from this structure's own path (no query)."""
         return self.path[: self.path.rstrip("/").rfind("/") + 1] if self.depth else None
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        view = perimeter.can_read(self.path)
-        change = perimeter.can_write(self.path)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = can_read_path(user, self.path)
+        change = can_write_path(user, self.path)
         # Its code, parent and region/department move power: the level above decides them.
-        reposition = perimeter.global_write or perimeter.can_write(self.parent_path)
+        reposition = writes_everywhere(user) or can_write_path(user, self.parent_path)
         return {
             "view": view,
             "change": change,
@@ -183,8 +182,8 @@ class Structure(VersionedModel):
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user: Any) -> PersonQuerySet:
-        return self.filter(perimeter_for(user).q("structure__path"))
+    def visible_to(self, user: Actor) -> PersonQuerySet:
+        return self.filter(visible_q(user, "structure__path"))
 
 
 class Person(VersionedModel):
@@ -245,20 +244,18 @@ class Person(VersionedModel):
     def full_name(self) -> str:
         return str(self)
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
         path = self.structure.path
-        view = perimeter.can_read(path)
-        change = perimeter.can_write(path)
+        view = can_read_path(user, path)
+        change = can_write_path(user, path)
         grant = view and not is_own_person(user, self) and bool(grantable_roles(user))
         return {"view": view, "change": change, "history": view, "add_assignment": grant}
 
 
 class AssignmentQuerySet(models.QuerySet["Assignment"]):
-    def visible_to(self, user: Any) -> AssignmentQuerySet:
+    def visible_to(self, user: Actor) -> AssignmentQuerySet:
         """Seen when its structure or the person's structure is in the perimeter."""
-        perimeter = perimeter_for(user)
-        return self.filter(perimeter.q("structure__path") | perimeter.q("person__structure__path"))
+        return self.filter(visible_q(user, "structure__path") | visible_q(user, "person__structure__path"))
 
     def active(self, on: date | None = None) -> AssignmentQuerySet:
         day = on or timezone.localdate()
@@ -305,8 +302,7 @@ class Assignment(VersionedModel):
         today = timezone.localdate()
         return self.start_date <= today and (self.end_date is None or self.end_date >= today)
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        view = perimeter.can_read(self.structure.path) or perimeter.can_read(self.person.structure.path)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = can_read_path(user, self.structure.path) or can_read_path(user, self.person.structure.path)
         change = view and can_grant(user, self.role, self.structure, self.person)
         return {"view": view, "change": change, "history": view}

@@ -5,16 +5,20 @@ Every read starts from `visible_to(user)`; lists cost a constant number of queri
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from bascule.core.perimeter import perimeter_for
+from bascule.core.access import perimeter_description, perimeter_tops
 from bascule.core.roles import Role
+from bascule.core.spreadsheets import normalise_label
+from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.grants import grant_scopes
 from bascule.organisation.importers import PersonImporter, StructureImporter
@@ -51,7 +55,7 @@ class StructureFilters:
     sort: str = "arbre"
 
 
-def structure_list(*, user: Any, filters: StructureFilters) -> QuerySet[Structure]:
+def structure_list(*, user: Actor, filters: StructureFilters) -> QuerySet[Structure]:
     """The structures the user may see, filtered and sorted (one query, parent joined)."""
     qs = Structure.objects.visible_to(user).select_related("parent")
     if filters.q:
@@ -82,20 +86,20 @@ def structure_rows(structures: QuerySet[Structure]) -> Iterator[list[Any]]:
         ]
 
 
-def structure_tree_roots(*, user: Any) -> QuerySet[Structure]:
+def structure_tree_roots(*, user: Actor) -> QuerySet[Structure]:
     """The tops of the user's perimeter (the whole tree's roots for national steering)."""
-    perimeter = perimeter_for(user)
+    tops = perimeter_tops(user)
     qs = Structure.objects.annotate(child_count=Count("children"))
-    if perimeter.global_read:
+    if tops is None:
         return qs.filter(parent__isnull=True).order_by("code")
-    return qs.filter(path__in=perimeter.read_paths).order_by("code")
+    return qs.filter(path__in=tops).order_by("code")
 
 
 def structure_children(*, structure: Structure) -> QuerySet[Structure]:
     return structure.children.annotate(child_count=Count("children")).order_by("kind", "code")
 
 
-def structure_page(*, user: Any, structure: Structure) -> dict[str, Any]:
+def structure_page(*, user: Actor, structure: Structure) -> dict[str, Any]:
     """What a structure page shows: its ancestors, sub-structures, people and current assignments."""
     ancestor_ids = [part for part in structure.path.strip("/").split("/")[:-1] if part]
     ancestors = (
@@ -130,7 +134,7 @@ class PersonFilters:
     sort: str = "nom"
 
 
-def person_list(*, user: Any, filters: PersonFilters) -> QuerySet[Person]:
+def person_list(*, user: Actor, filters: PersonFilters) -> QuerySet[Person]:
     qs = Person.objects.visible_to(user).select_related("structure")
     if filters.q:
         qs = qs.filter(
@@ -180,13 +184,12 @@ def person_page(*, person: Person) -> dict[str, Any]:
     return {"assignments": list(assignments)}
 
 
-def home_summary(*, user: Any) -> dict[str, Any]:
+def home_summary(*, user: Actor) -> dict[str, Any]:
     """Counts of what the user sees and where they stand (constant queries)."""
-    perimeter = perimeter_for(user)
     structures = Structure.objects.visible_to(user).active()
     by_region = structures.exclude(region="").values("region").annotate(total=Count("id")).order_by("region")
     return {
-        "perimeter": perimeter,
+        "perimeter": perimeter_description(user),
         "structure_count": structures.count(),
         "person_count": Person.objects.visible_to(user).count(),
         "regions": [
@@ -197,9 +200,14 @@ def home_summary(*, user: Any) -> dict[str, Any]:
     }
 
 
-def account_summary(*, user: Any) -> dict[str, Any]:
+def account_summary(*, user: Actor) -> dict[str, Any]:
     """The user's person, roles, perimeter and what they may grant (the account page's panel)."""
-    person = Person.objects.filter(user=user).select_related("structure").first()
+    # An account has a pk; the system actor has none and no person (pk=None would match every unlinked person).
+    person = (
+        Person.objects.filter(user_id=user.pk).select_related("structure").first()
+        if user.pk is not None
+        else None
+    )
     assignments = (
         list(Assignment.objects.filter(person=person).select_related("structure").order_by("-start_date"))
         if person
@@ -215,13 +223,22 @@ def account_summary(*, user: Any) -> dict[str, Any]:
             + ", ".join(s.code for s in Structure.objects.filter(path__in=paths).order_by("code"))
         )
         grants.append({"roles": [labels[r] for r in Role.values if r in roles], "where": where})
-    return {"person": person, "assignments": assignments, "perimeter": perimeter_for(user), "grants": grants}
+    return {
+        "person": person,
+        "assignments": assignments,
+        "perimeter": perimeter_description(user),
+        "grants": grants,
+    }
 
 
-def active_role_paths(user: Any, day: date) -> list[tuple[str, str]]:
+def active_role_paths(user: Actor, day: date) -> list[tuple[str, str]]:
     """The (role, structure path) of the user's active assignments on a day: the source of every perimeter."""
+    if user.pk is None:
+        return []
     return list(
-        Assignment.objects.active(on=day).filter(person__user=user).values_list("role", "structure__path")
+        Assignment.objects.active(on=day)
+        .filter(person__user_id=user.pk)
+        .values_list("role", "structure__path")
     )
 
 
@@ -232,6 +249,20 @@ def regional_lead(structure: Structure) -> Person | None:
         .filter(structure=structure, role=Role.REGIONAL_LEAD)
         .select_related("person")
         .order_by("start_date")
+        .first()
+    )
+    return assignment.person if assignment else None
+
+
+def steering_contact(structure: Structure) -> Person | None:
+    """Whom steering asks about a structure: its regional lead or departmental referent, else the nearest one above."""
+    parts = [p for p in structure.path.strip("/").split("/") if p]
+    paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+    assignment = (
+        Assignment.objects.active()
+        .filter(structure__path__in=paths, role__in=[Role.REGIONAL_LEAD, Role.DEPARTMENTAL_REFERENT])
+        .select_related("person")
+        .order_by("-structure__depth", "start_date")
         .first()
     )
     return assignment.person if assignment else None
@@ -285,3 +316,46 @@ def grant_log_rows(records: Any) -> Iterator[list[Any]]:
             r.start_date,
             r.end_date,
         ]
+
+
+# --- recognising structures in free text ---------------------------------------------------------------
+class StructureIndex:
+    """Structures by normalised code and by normalised (unambiguous) name, for reading texts such as leads."""
+
+    def __init__(self, rows: Iterable[tuple[Any, str, str]] = (), *, using: str = "default") -> None:
+        self.by_key: dict[str, Structure] = {}
+        names: dict[str, list[Structure]] = {}
+        for pk, code, name in rows:
+            # As loaded by `.only("id", "code", "name")`: linkable, and any other field is read on demand.
+            structure = Structure.from_db(using, ["id", "code", "name"], [pk, code, name])
+            self.by_key[normalise_label(code)] = structure
+            names.setdefault(normalise_label(name), []).append(structure)
+        for key, found in names.items():
+            if len(found) == 1:  # an ambiguous name is not a recognition
+                self.by_key.setdefault(key, found[0])
+
+    def find(self, token: str) -> Structure | None:
+        return self.by_key.get(normalise_label(token))
+
+
+_index_cache: dict[str, Any] = {}
+_index_lock = threading.Lock()
+
+
+def structure_index() -> StructureIndex:
+    """The index of the whole referential, rebuilt only when a structure was added, removed or changed.
+
+    One small aggregate query per call checks freshness (count and last change); the index itself (one query over
+    id, code and name) is shared by the requests and imports of the process until then. Its structures carry only
+    their id, code and name: enough to link them, never to be saved.
+    """
+    stamp = Structure.objects.aggregate(count=Count("id"), last=Max("updated_at"))
+    key = f"{connection.alias}:{connection.settings_dict.get('NAME')}:{stamp['count']}:{stamp['last']}"
+    with _index_lock:
+        if _index_cache.get("key") != key:
+            _index_cache["index"] = StructureIndex(
+                Structure.objects.values_list("id", "code", "name"), using=connection.alias
+            )
+            _index_cache["key"] = key
+        index: StructureIndex = _index_cache["index"]
+    return index

@@ -16,6 +16,7 @@ from django.db import transaction
 from bascule.core.access import require_ability
 from bascule.core.perimeter import forget_perimeter
 from bascule.core.registry import user_can
+from bascule.core.system import Actor
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import Assignment, Person, Structure
@@ -42,7 +43,7 @@ def _path_for(structure: Structure, parent: Structure | None) -> tuple[str, int]
     return f"{parent.path}{structure.pk.hex}/", parent.depth + 1
 
 
-def _require_parent(by: Any, parent: Structure | None) -> None:
+def _require_parent(by: Actor, parent: Structure | None) -> None:
     """A structure is created (or moved) under a parent the author may add children to."""
     if parent is None:
         if not user_can(by, "organisation.add_root_structure"):
@@ -54,7 +55,7 @@ def _require_parent(by: Any, parent: Structure | None) -> None:
 @transaction.atomic
 def structure_create(
     *,
-    by: Any,
+    by: Actor,
     code: str,
     name: str,
     kind: str,
@@ -84,7 +85,7 @@ def structure_create(
 
 @transaction.atomic
 def structure_update(
-    *, by: Any, structure: Structure, version: int, reason: str = "", **changes: Any
+    *, by: Actor, structure: Structure, version: int, reason: str = "", **changes: Any
 ) -> Structure:
     """Change a structure the author may edit; its code, parent and region/department only from the level above.
 
@@ -142,7 +143,7 @@ def structure_update(
 @transaction.atomic
 def person_create(
     *,
-    by: Any,
+    by: Actor,
     first_name: str,
     last_name: str,
     email: str,
@@ -169,7 +170,7 @@ def person_create(
 
 
 @transaction.atomic
-def person_update(*, by: Any, person: Person, version: int, **changes: Any) -> Person:
+def person_update(*, by: Actor, person: Person, version: int, **changes: Any) -> Person:
     """Change a person the author may edit; moving them needs the right on both structures."""
     require_ability(person, by, "change")
     if "email" in changes:
@@ -179,7 +180,7 @@ def person_update(*, by: Any, person: Person, version: int, **changes: Any) -> P
     return update_versioned(person, by=by, version=version, changes=changes, allowed=PERSON_FIELDS)
 
 
-def _require_grant(by: Any, role: str, structure: Structure, person: Person) -> None:
+def _require_grant(by: Actor, role: str, structure: Structure, person: Person) -> None:
     if not can_grant(by, role, structure, person):
         raise PermissionDenied(grant_refusal(by, role, structure, person))
 
@@ -187,7 +188,7 @@ def _require_grant(by: Any, role: str, structure: Structure, person: Person) -> 
 @transaction.atomic
 def assignment_create(
     *,
-    by: Any,
+    by: Actor,
     person: Person,
     role: str,
     structure: Structure,
@@ -201,13 +202,13 @@ def assignment_create(
         person=person, role=role, structure=structure, start_date=start_date, end_date=end_date
     )
     save_historised(assignment, by=by, reason="Attribution")
-    if person.user_id:
+    if person.user is not None:
         forget_perimeter(person.user)
     return assignment
 
 
 @transaction.atomic
-def assignment_update(*, by: Any, assignment: Assignment, version: int, **changes: Any) -> Assignment:
+def assignment_update(*, by: Actor, assignment: Assignment, version: int, **changes: Any) -> Assignment:
     """Change or end an assignment: the author must be able to grant it as it is and as it becomes."""
     require_ability(assignment, by, "change")
 
@@ -224,6 +225,6 @@ def assignment_update(*, by: Any, assignment: Assignment, version: int, **change
         reason=reason,
         before_save=check_grant,
     )
-    if saved.person.user_id:
+    if saved.person.user is not None:
         forget_perimeter(saved.person.user)
     return saved

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
-from bascule.core.exports import FORMATS, table_response
+from bascule.core.exports import FORMATS, export_format, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
@@ -32,11 +32,6 @@ from bascule.organisation.models import Assignment, Person, Structure
 PAGE_SIZE = 50
 
 
-def _export_format(request: HttpRequest) -> str | None:
-    fmt = request.GET.get("export")
-    return fmt if fmt in FORMATS else None
-
-
 # --- structures -----------------------------------------------------------------------------------
 @require_GET
 def structure_list(request: HttpRequest) -> HttpResponse:
@@ -50,7 +45,7 @@ def structure_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("tri", "arbre"),
     )
     structures = selectors.structure_list(user=request.user, filters=filters)
-    if fmt := _export_format(request):
+    if fmt := export_format(request):
         return table_response(
             fmt,
             selectors.STRUCTURE_COLUMNS,
@@ -141,7 +136,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("tri", "nom"),
     )
     people = selectors.person_list(user=request.user, filters=filters)
-    if fmt := _export_format(request):
+    if fmt := export_format(request):
         return table_response(
             fmt,
             selectors.PERSON_COLUMNS,
@@ -281,7 +276,7 @@ def grant_log(request: HttpRequest) -> HttpResponse:
         q=data.get("q", ""), role=data.get("role", ""), structure=data.get("structure", "")
     )
     records = selectors.grant_log(filters=filters)
-    if fmt := _export_format(request):
+    if fmt := export_format(request):
         return table_response(
             fmt,
             selectors.GRANT_LOG_COLUMNS,

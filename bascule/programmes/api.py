@@ -122,11 +122,11 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
             "code",
             "title",
             "pain_point",
-            "lead",
+            "lead_text",
             "lead_structures",
             "partner_structures",
             "lead_unrecognised",
-            "deliverable",
+            "deliverables_text",
             "deadline",
             "status",
             "percent",
@@ -145,11 +145,11 @@ class ActionCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     code = serializers.CharField(max_length=30)
     title = serializers.CharField(max_length=model_max_length(Action, "title"))
-    lead = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "lead")
+    lead_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "lead_text")
     )
-    deliverable = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "deliverable")
+    deliverables_text = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=model_max_length(Action, "deliverables_text")
     )
 
 

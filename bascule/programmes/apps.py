@@ -12,6 +12,7 @@ class ProgrammesConfig(AppConfig):
         from bascule.programmes import (
             importers,  # noqa: F401 - registers the action plan importer
             selectors,
+            sheets,  # noqa: F401 - registers the « fiche chantier » handler
         )
 
         registry.register_user_ability(
@@ -21,4 +22,9 @@ class ProgrammesConfig(AppConfig):
 
         registry.register_navigation(
             registry.NavEntry("programmes:programme_list", "Programmes", "/programmes", 30)
+        )
+        registry.register_home_panel(
+            registry.Panel(
+                "programmes/includes/home_panel.html", lambda user: selectors.steering_summary(user=user), 7
+            )
         )

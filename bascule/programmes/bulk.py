@@ -15,8 +15,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from bascule.core.access import require_ability
-from bascule.core.system import history_author
-from bascule.programmes.leads import StructureIndex
+from bascule.core.system import Actor, history_author
+from bascule.organisation.selectors import structure_index
 from bascule.programmes.models import Action, PainPoint, Programme, ProgressNote, Status
 from bascule.programmes.services import DERIVED_FIELDS, action_derive, status_from_text
 
@@ -27,14 +27,14 @@ class ActionRow:
 
     code: str
     title: str
-    lead: str
-    deliverable: str
+    lead_text: str
+    deliverables_text: str
     pain_point: PainPoint | None
     progress: str
 
 
 def pain_points_ensure(
-    *, by: Any, programme: Programme, wanted: dict[int, str], reason: str = ""
+    *, by: Actor, programme: Programme, wanted: dict[int, str], reason: str = ""
 ) -> dict[int, PainPoint]:
     """Create the missing pain points and retitle the changed ones (by number); all of the programme's, by number."""
     require_ability(
@@ -57,11 +57,11 @@ def pain_points_ensure(
     return pains
 
 
-TEXT_FIELDS = ("title", "lead", "deliverable", "pain_point")
+TEXT_FIELDS = ("title", "lead_text", "deliverables_text", "pain_point")
 SAVED_ON_UPDATE = [
     "title",
-    "lead",
-    "deliverable",
+    "lead_text",
+    "deliverables_text",
     "pain_point",
     "reference_date",
     *DERIVED_FIELDS,
@@ -73,7 +73,7 @@ SAVED_ON_PROGRESS = ["status", "progress", "percent", "version", "updated_at"]
 
 def actions_write_bulk(
     *,
-    by: Any,
+    by: Actor,
     programme: Programme,
     rows: list[ActionRow],
     reference_date: date | None,
@@ -94,7 +94,7 @@ def actions_write_bulk(
     )
     author = history_author(by)
     day = reference_date or timezone.localdate()
-    index = StructureIndex() if derive is None else None
+    index = structure_index() if derive is None else None
     read = derive or (lambda action: action_derive(action, index))
     existing = {
         a.code: a
@@ -117,8 +117,8 @@ def actions_write_bulk(
         action = existing.get(row.code)
         texts = {
             "title": row.title,
-            "lead": row.lead,
-            "deliverable": row.deliverable,
+            "lead_text": row.lead_text,
+            "deliverables_text": row.deliverables_text,
             "pain_point": row.pain_point,
         }
         if action is None:  # as action_create: a note only for a narrative

@@ -32,17 +32,19 @@ class ActionForm(VersionedModelForm, DsfrBaseForm):
         fields = list(ACTION_EDITABLE)
         widgets = {
             "title": forms.Textarea(attrs={"rows": 3}),
-            "lead": forms.TextInput(),
-            "deliverable": forms.Textarea(attrs={"rows": 2}),
+            "lead_text": forms.TextInput(),
+            "deliverables_text": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "lead": "Tel qu'écrit, par exemple « DMAT/SDAT, en lien avec les SGAR » : les structures sont reconnues.",
-            "deliverable": "Livrable et échéance en toutes lettres : « Guide publié d'ici fin 2022 », « T3 2023 »…",
+            "lead_text": "Tel qu'écrit, par exemple « DMAT/SDAT, en lien avec les SGAR » : les structures sont reconnues.",
+            "deliverables_text": "Livrable et échéance en toutes lettres : « Guide publié d'ici fin 2022 », « T3 2023 »…",
         }
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["decision"].queryset = self.instance.programme.decisions.all()  # type: ignore[attr-defined]
+        # The decisions the editor may see: a regional committee's decisions stay in its region.
+        decisions = Decision.objects.visible_to(user).filter(programme=self.instance.programme)
+        self.fields["decision"].queryset = decisions  # type: ignore[attr-defined]
 
 
 class ProgressForm(DsfrBaseForm):
@@ -80,7 +82,7 @@ class ActionFilterForm(DsfrBaseForm):
         label="Région", choices=[("", "Toutes"), *sorted(REGIONS.items(), key=lambda i: i[1])], required=False
     )
     workstream = forms.IntegerField(label="Chantier (numéro)", required=False, min_value=1)
-    lead = forms.CharField(
+    involving = forms.CharField(
         label="Pilote ou partenaire (code de structure)", required=False, max_length=SEARCH_MAX
     )
     status = forms.ChoiceField(label="État", choices=[("", "Tous"), *Status.choices], required=False)
@@ -147,17 +149,17 @@ class ActionCreateForm(DsfrBaseForm):
     title = forms.CharField(
         label="Action", widget=forms.Textarea(attrs={"rows": 3}), max_length=_max(Action, "title")
     )
-    lead = forms.CharField(
+    lead_text = forms.CharField(
         label="Pilote",
         required=False,
-        max_length=_max(Action, "lead"),
+        max_length=_max(Action, "lead_text"),
         help_text="Tel qu'écrit : « DMAT/SDAT, en lien avec les SGAR ».",
     )
-    deliverable = forms.CharField(
+    deliverables_text = forms.CharField(
         label="Livrables et échéances",
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        max_length=_max(Action, "deliverable"),
+        max_length=_max(Action, "deliverables_text"),
     )
 
     def __init__(self, *args: Any, programmes: Any, structures: Any, **kwargs: Any) -> None:

@@ -30,8 +30,9 @@ from bascule.core.imports import (
     reject,
 )
 from bascule.core.spreadsheets import SpreadsheetError, Table
+from bascule.core.system import Actor
+from bascule.organisation.selectors import StructureIndex, structure_index
 from bascule.programmes import bulk, services
-from bascule.programmes.leads import StructureIndex
 from bascule.programmes.models import Action, PainPoint, Programme
 
 _PAIN = re.compile(r"^\s*(\d{1,3})\s*[.)\-–:]\s*(.+)$", re.DOTALL)
@@ -63,13 +64,13 @@ ACTION_COLUMNS = (
         max_length=_max(Action, "title"),
     ),
     Column(
-        "lead",
+        "lead_text",
         "Pilote",
         ("pilotes", "pilote s", "pilote(s)", "responsable", "porteur", "pilotage"),
-        max_length=_max(Action, "lead"),
+        max_length=_max(Action, "lead_text"),
     ),
     Column(
-        "deliverable",
+        "deliverables_text",
         "Livrables et échéances",
         (
             "livrables",
@@ -80,7 +81,7 @@ ACTION_COLUMNS = (
             "livrable et échéance",
             "calendrier",
         ),
-        max_length=_max(Action, "deliverable"),
+        max_length=_max(Action, "deliverables_text"),
     ),
     Column(
         "progress",
@@ -117,13 +118,13 @@ class ActionPlanImporter(Importer):
     label = "Plan d'actions"
     columns = ACTION_COLUMNS
 
-    def __init__(self, *, user: Any, programme: Programme, reference_date: date | None = None) -> None:
+    def __init__(self, *, user: Actor, programme: Programme, reference_date: date | None = None) -> None:
         super().__init__(user=user)
         self.programme = programme
         self.reference_date = reference_date
 
     @classmethod
-    def from_params(cls, *, user: Any, params: dict[str, Any]) -> ActionPlanImporter:
+    def from_params(cls, *, user: Actor, params: dict[str, Any]) -> ActionPlanImporter:
         reference = params.get("reference_date")
         programme = Programme.objects.get(pk=params["programme"])
         return cls(
@@ -133,7 +134,7 @@ class ActionPlanImporter(Importer):
         )
 
     @classmethod
-    def example_params(cls, *, user: Any) -> dict[str, Any] | None:
+    def example_params(cls, *, user: Actor) -> dict[str, Any] | None:
         programme = Programme.objects.visible_to(user).order_by("code").first()
         return {"programme": str(programme.pk)} if programme else None
 
@@ -179,8 +180,8 @@ class ActionPlanImporter(Importer):
             seen[code] = reader.number
             fields = {
                 "title": title,
-                "lead": reader["lead"].strip(),
-                "deliverable": reader["deliverable"].strip(),
+                "lead_text": reader["lead_text"].strip(),
+                "deliverables_text": reader["deliverables_text"].strip(),
             }
             plan = _ActionPlan(
                 code=code, pain=current_pain, fields=fields, progress=reader["progress"].strip()
@@ -188,8 +189,8 @@ class ActionPlanImporter(Importer):
             current = existing.get(code)
             if current is None:
                 changes = [("Action", "", title[:80])]
-                deadline = parse_deadline(fields["deliverable"], reference=self.reference_date)
-                if fields["deliverable"] and not deadline.understood:
+                deadline = parse_deadline(fields["deliverables_text"], reference=self.reference_date)
+                if fields["deliverables_text"] and not deadline.understood:
                     changes.append(("Échéance", "", "non comprise : gardée telle qu'écrite"))
                 results.append(Planned(RowResult(reader.number, code, CREATE, changes), plan))
                 continue
@@ -197,8 +198,8 @@ class ActionPlanImporter(Importer):
                 (label, getattr(current, key), value)
                 for key, label, value in (
                     ("title", "Actions", fields["title"]),
-                    ("lead", "Pilote", fields["lead"]),
-                    ("deliverable", "Livrables et échéances", fields["deliverable"]),
+                    ("lead_text", "Pilote", fields["lead_text"]),
+                    ("deliverables_text", "Livrables et échéances", fields["deliverables_text"]),
                 )
                 if getattr(current, key) != value
             ]
@@ -240,19 +241,19 @@ class ActionPlanImporter(Importer):
 
     def _derive_all(self, table: Table) -> None:
         """Deadline and lead of every row, keyed by their texts, computed outside any transaction."""
-        index = StructureIndex()
+        index = structure_index()
         self._derived: dict[tuple[str, str], tuple[dict[str, Any], list[Any], list[Any]]] = {}
         for reader in self.readers(table):
-            key = (reader["deliverable"].strip(), reader["lead"].strip())
+            key = (reader["deliverables_text"].strip(), reader["lead_text"].strip())
             if key in self._derived:
                 continue
-            draft = Action(deliverable=key[0], lead=key[1], reference_date=self.reference_date)
+            draft = Action(deliverables_text=key[0], lead_text=key[1], reference_date=self.reference_date)
             leads, partners = services.action_derive(draft, index)
             fields = {name: getattr(draft, name) for name in services.DERIVED_FIELDS}
             self._derived[key] = (fields, leads, partners)
 
     def _derive(self, action: Action, index: StructureIndex) -> tuple[list[Any], list[Any]]:
-        cached = getattr(self, "_derived", {}).get((action.deliverable, action.lead))
+        cached = getattr(self, "_derived", {}).get((action.deliverables_text, action.lead_text))
         if cached is None or action.reference_date != self.reference_date:
             return services.action_derive(action, index)
         fields, leads, partners = cached
@@ -274,7 +275,7 @@ class ActionPlanImporter(Importer):
             )
             for plan in plans
         ]
-        index = StructureIndex()  # for a row whose texts were not read beforehand (a changed reference date)
+        index = structure_index()  # for a row whose texts were not read beforehand (a changed reference date)
         bulk.actions_write_bulk(
             by=self.user,
             programme=self.programme,
@@ -301,8 +302,8 @@ def export_rows(actions: Any) -> list[list[Any]]:
             a.code,
             f"{a.pain_point.number}. {a.pain_point.title}" if a.pain_point else "",
             a.title,
-            a.lead,
-            a.deliverable,
+            a.lead_text,
+            a.deliverables_text,
             a.progress,
         ]
         for a in actions.select_related("pain_point")

@@ -1,7 +1,7 @@
 """Read "who leads" as people write it: a lead structure (or co-leads) and partners, e.g.
 `DMAT/SDAT, en lien avec les SGAR et les SG de préfectures`, `SHFD, avec la DNUM et la DMAT`,
-`DRH/SDRF et DMAT/SDAT/BCAM`. Structures of the referential are recognised by code (slashes included) or by name;
-what is not recognised is kept as text, never dropped.
+`DRH/SDRF et DMAT/SDAT/BCAM`. Structures of the referential are recognised by code (slashes included) or by name,
+through organisation's `structure_index()`; what is not recognised is kept as text, never dropped.
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from bascule.core.spreadsheets import normalise_label
 from bascule.organisation.models import Structure
+from bascule.organisation.selectors import StructureIndex
 
 _PARTNERS = re.compile(
     r"\b(?:en lien avec|en liaison avec|en association avec|en appui de|avec l'appui d[eu]|avec l'aide d[eu]|"
@@ -22,37 +22,20 @@ _ARTICLE = re.compile(r"^(?:les|le|la|l'|l’|des|du|de la|de l'|de l’|d'|d’
 
 
 @dataclass
-class Lead:
+class LeadReading:
     text: str
     leads: list[Structure] = field(default_factory=list)
     partners: list[Structure] = field(default_factory=list)
     unrecognised: list[str] = field(default_factory=list)
 
 
-class StructureIndex:
-    """Structures by normalised code and by normalised name (one query, built once per import)."""
-
-    def __init__(self) -> None:
-        self.by_key: dict[str, Structure] = {}
-        names: dict[str, list[Structure]] = {}
-        for structure in Structure.objects.only("id", "code", "name", "path"):
-            self.by_key[normalise_label(structure.code)] = structure
-            names.setdefault(normalise_label(structure.name), []).append(structure)
-        for name, found in names.items():
-            if len(found) == 1:  # an ambiguous name is not a recognition
-                self.by_key.setdefault(name, found[0])
-
-    def find(self, token: str) -> Structure | None:
-        return self.by_key.get(normalise_label(token))
-
-
 # A lead is a line or two; a longer text is kept as written, not read (parsing time stays bounded).
 LEAD_MAX_CHARS = 1000
 
 
-def parse_lead(text: str, index: StructureIndex) -> Lead:
+def parse_lead(text: str, index: StructureIndex) -> LeadReading:
     """The lead structures and partners named in a free text (linear in the text)."""
-    result = Lead(text=text.strip())
+    result = LeadReading(text=text.strip())
     if not result.text:
         return result
     if len(result.text) > LEAD_MAX_CHARS:

@@ -16,10 +16,11 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from bascule.core.access import can_read_path, can_write_path, can_write_somewhere, has_perimeter, visible_q
 from bascule.core.deadlines import Deadline, Stage
 from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
-from bascule.core.perimeter import perimeter_for
+from bascule.core.system import Actor
 from bascule.organisation.models import Person, Structure
 
 
@@ -46,8 +47,8 @@ def late_q(today: date, prefix: str = "") -> Q:
 class PerimeterWideQuerySet(models.QuerySet[Any]):
     """Programme-level objects (programmes, templates, decisions): seen by everyone who has a perimeter."""
 
-    def visible_to(self, user: Any) -> PerimeterWideQuerySet:
-        return self.none() if perimeter_for(user).is_empty else self
+    def visible_to(self, user: Actor) -> PerimeterWideQuerySet:
+        return self if has_perimeter(user) else self.none()
 
 
 class Programme(VersionedModel):
@@ -76,12 +77,14 @@ class Programme(VersionedModel):
     def __str__(self) -> str:
         return f"{self.code} — {self.name}"
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        change = perimeter.can_write(self.owner.path)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = has_perimeter(user)
+        change = can_write_path(user, self.owner.path)
         return {
-            "view": not perimeter.is_empty,
+            "view": view,
             "change": change,
+            # Instancing creates workstreams in the regions (departments) the user may edit, wherever they are.
+            "instantiate": view and can_write_somewhere(user),
             "add_action": change,  # a national action; a regional one needs its region (Structure "change")
             "import_actions": change,
             "add_decision": change,
@@ -144,9 +147,8 @@ class WorkstreamTemplate(BaseModel):
     def __str__(self) -> str:
         return f"{self.number}. {self.name}"
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        return {"view": not perimeter.is_empty, "change": perimeter.can_write(self.programme.owner.path)}
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        return {"view": has_perimeter(user), "change": can_write_path(user, self.programme.owner.path)}
 
 
 class ItemKind(models.TextChoices):
@@ -174,8 +176,8 @@ class TemplateItem(BaseModel):
 
 
 class WorkstreamQuerySet(models.QuerySet["Workstream"]):
-    def visible_to(self, user: Any) -> WorkstreamQuerySet:
-        return self.filter(perimeter_for(user).q("structure__path"))
+    def visible_to(self, user: Actor) -> WorkstreamQuerySet:
+        return self.filter(visible_q(user, "structure__path"))
 
 
 class Workstream(VersionedModel):
@@ -222,22 +224,21 @@ class Workstream(VersionedModel):
     def diverged(self) -> bool:
         return self.synced_revision < self.template.revision
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
-        view = perimeter.can_read(self.structure.path)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = can_read_path(user, self.structure.path)
         # Deliverables are validated by the level above the workstream's region (or department).
         above = self.structure.parent.path if self.structure.parent else None
         return {
             "view": view,
-            "change": perimeter.can_write(self.structure.path),
+            "change": can_write_path(user, self.structure.path),
             "history": view,
-            "validate": above is not None and perimeter.can_write(above),
+            "validate": above is not None and can_write_path(user, above),
         }
 
 
 class InstanceItemQuerySet(models.QuerySet["InstanceItem"]):
-    def visible_to(self, user: Any) -> InstanceItemQuerySet:
-        return self.filter(perimeter_for(user).q("workstream__structure__path"))
+    def visible_to(self, user: Actor) -> InstanceItemQuerySet:
+        return self.filter(visible_q(user, "workstream__structure__path"))
 
 
 class InstanceItem(BaseModel):
@@ -255,12 +256,11 @@ class InstanceItem(BaseModel):
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = InstanceItemQuerySet.as_manager()
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
         path = self.workstream.structure.path
         return {
-            "view": perimeter.can_read(path),
-            "deposit": perimeter.can_write(path) and self.kind == ItemKind.DELIVERABLE,
+            "view": can_read_path(user, path),
+            "deposit": can_write_path(user, path) and self.kind == ItemKind.DELIVERABLE,
         }
 
     class Meta:
@@ -269,8 +269,8 @@ class InstanceItem(BaseModel):
 
 
 class DeliverableQuerySet(models.QuerySet["DeliverableVersion"]):
-    def visible_to(self, user: Any) -> DeliverableQuerySet:
-        return self.filter(perimeter_for(user).q("item__workstream__structure__path"))
+    def visible_to(self, user: Actor) -> DeliverableQuerySet:
+        return self.filter(visible_q(user, "item__workstream__structure__path"))
 
 
 class DeliverableVersion(BaseModel):
@@ -321,19 +321,26 @@ class DeliverableVersion(BaseModel):
     def __str__(self) -> str:
         return f"{self.item.name} — v{self.number}"
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
         workstream = self.item.workstream.get_abilities(user)
         return {"view": workstream["view"], "validate": workstream["validate"]}
 
 
-class Decision(BaseModel):
-    """A decision of a steering or technical committee; actions may stem from it."""
+class DecisionQuerySet(models.QuerySet["Decision"]):
+    def visible_to(self, user: Actor) -> DecisionQuerySet:
+        """As its meeting: national decisions by everyone who has a perimeter, a regional one inside its region."""
+        if not has_perimeter(user):
+            return self.none()
+        return self.filter(Q(meeting__structure__isnull=True) | visible_q(user, "meeting__structure__path"))
 
-    visible_to_everyone_in_a_perimeter = True
+
+class Decision(BaseModel):
+    """A decision of a committee (taken at one of its meetings); actions may stem from it."""
 
     class Committee(models.TextChoices):
         COPIL = "copil", "Comité de pilotage (COPIL)"
         COTECH = "cotech", "Comité technique (COTECH)"
+        REGIONAL = "regional", "Comité régional"
 
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="decisions", verbose_name="programme"
@@ -341,12 +348,34 @@ class Decision(BaseModel):
     committee = models.CharField(
         "instance", max_length=20, choices=Committee.choices, default=Committee.COPIL
     )
+
+    class FollowUp(models.TextChoices):
+        OPEN = "open", "À suivre"
+        DONE = "done", "Soldée"
+        DROPPED = "dropped", "Abandonnée"
+
     taken_on = models.DateField("date")
     title = models.CharField("décision", max_length=255)
     text = BoundedTextField("détail", blank=True)
+    # The meeting that took it (committees module); the next meetings follow it up until it is closed.
+    meeting = models.ForeignKey(
+        "committees.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name="réunion",
+    )
+    owner = models.ForeignKey(
+        Structure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="porteur"
+    )
+    due_on = models.DateField("échéance", null=True, blank=True)
+    follow_up = models.CharField("suivi", max_length=20, choices=FollowUp.choices, default=FollowUp.OPEN)
+    closed_on = models.DateField("soldée le", null=True, blank=True)
+    outcome = BoundedTextField("suite donnée", max_length=2000, blank=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
-    objects = PerimeterWideQuerySet.as_manager()
+    objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-taken_on", "title"]
@@ -354,6 +383,16 @@ class Decision(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_committee_display()} du {self.taken_on:%d/%m/%Y} : {self.title}"
+
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        """Followed up by whoever may change the meeting that took it (the programme's owners otherwise)."""
+        meeting = self.meeting
+        if meeting is None:
+            return {"view": has_perimeter(user), "follow_up": can_write_path(user, self.programme.owner.path)}
+        view = (meeting.structure_id is None and has_perimeter(user)) or can_read_path(
+            user, meeting.scope_path
+        )
+        return {"view": view, "follow_up": can_write_path(user, meeting.scope_path)}
 
 
 class PainPoint(BaseModel):
@@ -375,11 +414,10 @@ class PainPoint(BaseModel):
 
 
 class ActionQuerySet(models.QuerySet["Action"]):
-    def visible_to(self, user: Any) -> ActionQuerySet:
-        perimeter = perimeter_for(user)
-        if perimeter.is_empty:
+    def visible_to(self, user: Actor) -> ActionQuerySet:
+        if not has_perimeter(user):
             return self.none()
-        return self.filter(Q(structure__isnull=True) | perimeter.q("structure__path"))
+        return self.filter(Q(structure__isnull=True) | visible_q(user, "structure__path"))
 
     def late(self, today: date | None = None) -> ActionQuerySet:
         day = today or timezone.localdate()
@@ -425,7 +463,7 @@ class Action(VersionedModel):
     )
     code = models.CharField("n°", max_length=30)
     title = BoundedTextField("action", max_length=2000)
-    lead = BoundedTextField("pilote (tel qu'écrit)", max_length=1000, blank=True)
+    lead_text = BoundedTextField("pilote (tel qu'écrit)", max_length=1000, blank=True)
     lead_structures = models.ManyToManyField(
         Structure, blank=True, related_name="led_actions", verbose_name="structures pilotes"
     )
@@ -433,7 +471,7 @@ class Action(VersionedModel):
         Structure, blank=True, related_name="partner_actions", verbose_name="partenaires"
     )
     lead_unrecognised = BoundedTextField("pilote non reconnu", max_length=1000, blank=True)
-    deliverable = BoundedTextField("livrables et échéances", max_length=4000, blank=True)
+    deliverables_text = BoundedTextField("livrables et échéances", max_length=4000, blank=True)
     deadline_text = models.CharField("échéance (telle qu'écrite)", max_length=500, blank=True)
     deadline_start = models.DateField("début de l'échéance", null=True, blank=True)
     deadline_end = models.DateField("fin de l'échéance", null=True, blank=True, db_index=True)
@@ -495,11 +533,10 @@ class Action(VersionedModel):
     def is_late(self) -> bool:
         return self.is_late_on(timezone.localdate())
 
-    def get_abilities(self, user: Any) -> dict[str, bool]:
-        perimeter = perimeter_for(user)
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
         path = (self.structure or self.programme.owner).path
-        view = (self.structure_id is None and not perimeter.is_empty) or perimeter.can_read(path)
-        change = perimeter.can_write(path)
+        view = (self.structure_id is None and has_perimeter(user)) or can_read_path(user, path)
+        change = can_write_path(user, path)
         return {"view": view, "change": change, "add_progress": change, "history": view}
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from bascule.core.system import Actor
 from bascule.organisation.models import Structure
-from bascule.programmes.models import Action, Programme, Status, Workstream, WorkstreamTemplate, late_q
+from bascule.programmes.models import (
+    FINISHED,
+    Action,
+    Programme,
+    Status,
+    Wave,
+    Workstream,
+    WorkstreamTemplate,
+    late_q,
+)
 
 ACTION_SORTS: dict[str, tuple[Any, ...]] = {
     "echeance": (F("deadline_end").asc(nulls_last=True), "code"),
@@ -21,7 +31,7 @@ ACTION_SORTS: dict[str, tuple[Any, ...]] = {
 }
 
 
-def programme_list(*, user: Any) -> QuerySet[Programme]:
+def programme_list(*, user: Actor) -> QuerySet[Programme]:
     today = timezone.localdate()
     return (
         Programme.objects.visible_to(user)
@@ -44,7 +54,7 @@ class Matrix:
     counts: dict[str, int]
 
 
-def workstream_matrix(*, user: Any, programme: Programme) -> Matrix:
+def workstream_matrix(*, user: Actor, programme: Programme) -> Matrix:
     """Regions × workstreams of the programme that the user may see (two queries)."""
     templates = list(programme.templates.order_by("number"))
     instances = (
@@ -73,7 +83,7 @@ class ActionFilters:
     wave: str = ""  # id
     workstream: str = ""  # template number
     region: str = ""  # INSEE code
-    lead: str = ""  # structure code, as lead or partner
+    involving: str = ""  # structure code, as involving or partner
     status: str = ""
     late: bool = False
     deadline_from: date | None = None
@@ -82,7 +92,7 @@ class ActionFilters:
     sort: str = "echeance"
 
 
-def action_list(*, user: Any, filters: ActionFilters) -> QuerySet[Action]:
+def action_list(*, user: Actor, filters: ActionFilters) -> QuerySet[Action]:
     """Actions the user may see, filtered; sorted by deadline even when fuzzy (by the end of its interval)."""
     qs = Action.objects.visible_to(user).select_related("programme", "pain_point", "structure")
     if filters.programme:
@@ -93,9 +103,9 @@ def action_list(*, user: Any, filters: ActionFilters) -> QuerySet[Action]:
         qs = qs.filter(workstream__template__number=filters.workstream)
     if filters.region:
         qs = qs.filter(structure__region=filters.region)
-    if filters.lead:
+    if filters.involving:
         qs = qs.filter(
-            Q(lead_structures__code=filters.lead) | Q(partner_structures__code=filters.lead)
+            Q(lead_structures__code=filters.involving) | Q(partner_structures__code=filters.involving)
         ).distinct()
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -107,7 +117,7 @@ def action_list(*, user: Any, filters: ActionFilters) -> QuerySet[Action]:
         qs = qs.filter(deadline_start__lte=filters.deadline_to)
     if filters.q:
         qs = qs.filter(
-            Q(title__icontains=filters.q) | Q(code__icontains=filters.q) | Q(lead__icontains=filters.q)
+            Q(title__icontains=filters.q) | Q(code__icontains=filters.q) | Q(lead_text__icontains=filters.q)
         )
     return qs.order_by(*ACTION_SORTS.get(filters.sort, ACTION_SORTS["echeance"]))
 
@@ -120,7 +130,7 @@ def with_structures(actions: QuerySet[Action]) -> QuerySet[Action]:
     )
 
 
-def region_page(*, user: Any, programme: Programme, region: Structure) -> dict[str, Any]:
+def region_page(*, user: Actor, programme: Programme, region: Structure) -> dict[str, Any]:
     """A region's row of the matrix in detail, and its actions (late first, then by deadline)."""
     workstreams = (
         Workstream.objects.visible_to(user)
@@ -143,7 +153,7 @@ def region_page(*, user: Any, programme: Programme, region: Structure) -> dict[s
     }
 
 
-def divergent_workstreams(*, user: Any, programme: Programme) -> QuerySet[Workstream]:
+def divergent_workstreams(*, user: Actor, programme: Programme) -> QuerySet[Workstream]:
     """Instances that have not taken the latest revision of their template."""
     return (
         Workstream.objects.visible_to(user)
@@ -153,7 +163,54 @@ def divergent_workstreams(*, user: Any, programme: Programme) -> QuerySet[Workst
     )
 
 
-def importable_programmes(*, user: Any) -> list[Programme]:
+def importable_programmes(*, user: Actor) -> list[Programme]:
     """The programmes into which the user may import an action plan (their `import_actions` ability)."""
     programmes = Programme.objects.visible_to(user).select_related("owner").order_by("code")
     return [p for p in programmes if p.get_abilities(user)["import_actions"]]
+
+
+# --- the home page's steering panel ------------------------------------------------------------------
+UPCOMING_DAYS = 30
+
+
+def steering_summary(*, user: Actor) -> dict[str, Any] | None:
+    """What the user steers, within their perimeter: workstreams by state, late actions, the next 30 days'
+    deadlines, the next go-live and its readiness. Each figure links to the list behind it (constant queries)."""
+    today = timezone.localdate()
+    actions = Action.objects.visible_to(user)
+    if not actions.exists() and not Workstream.objects.visible_to(user).exists():
+        return None
+    by_status = dict(
+        Workstream.objects.visible_to(user).values_list("status").annotate(n=Count("id")).order_by()
+    )
+    soon_to = today + timedelta(days=UPCOMING_DAYS)
+    counts = actions.aggregate(
+        late=Count("id", filter=late_q(today)),
+        soon=Count(
+            "id", filter=Q(deadline_end__gte=today, deadline_end__lte=soon_to) & ~Q(status__in=FINISHED)
+        ),
+    )
+    wave = (
+        Wave.objects.filter(programme__in=Programme.objects.visible_to(user), golive_date__gte=today)
+        .select_related("programme")
+        .order_by("golive_date")
+        .first()
+    )
+    readiness = None
+    if wave is not None:
+        ready = Workstream.objects.visible_to(user).filter(
+            template__programme=wave.programme, structure__in=wave.structures.all()
+        )
+        totals = ready.aggregate(total=Count("id"), done=Count("id", filter=Q(status=Status.DONE)))
+        if totals["total"]:
+            readiness = {**totals, "rate": round(100 * totals["done"] / totals["total"])}
+    return {
+        "workstreams": [(label, by_status.get(value, 0), value) for value, label in Status.choices],
+        "late": counts["late"],
+        "soon": counts["soon"],
+        "soon_from": today,
+        "soon_to": soon_to,
+        "days": UPCOMING_DAYS,
+        "wave": wave,
+        "readiness": readiness,
+    }

@@ -14,11 +14,11 @@ from django.utils import timezone
 from bascule.core.access import require_ability
 from bascule.core.deadlines import parse_deadline
 from bascule.core.locking import lock_version
-from bascule.core.system import history_author
+from bascule.core.system import Actor, history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.models import Structure, StructureKind
-from bascule.organisation.selectors import regional_lead
-from bascule.programmes.leads import StructureIndex, parse_lead
+from bascule.organisation.selectors import StructureIndex, regional_lead, structure_index
+from bascule.programmes.leads import parse_lead
 from bascule.programmes.models import (
     Action,
     Decision,
@@ -38,8 +38,8 @@ from bascule.programmes.standard import STANDARD_WORKSTREAMS
 ACTION_FIELDS = (
     "code",
     "title",
-    "lead",
-    "deliverable",
+    "lead_text",
+    "deliverables_text",
     "pain_point",
     "workstream",
     "structure",
@@ -47,14 +47,14 @@ ACTION_FIELDS = (
     "decision",
 )
 # What a person edits on the action page and through PATCH (the rest is set at creation or derived).
-ACTION_EDITABLE = ("code", "title", "lead", "deliverable", "decision")
+ACTION_EDITABLE = ("code", "title", "lead_text", "deliverables_text", "decision")
 
 
 # --- programmes, waves, templates ---------------------------------------------------------------------
 @transaction.atomic
 def programme_create(
     *,
-    by: Any,
+    by: Actor,
     code: str,
     name: str,
     owner: Structure,
@@ -80,7 +80,7 @@ def programme_create(
 @transaction.atomic
 def wave_create(
     *,
-    by: Any,
+    by: Actor,
     programme: Programme,
     name: str,
     golive_date: date,
@@ -96,7 +96,7 @@ def wave_create(
 
 
 @transaction.atomic
-def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamTemplate]:
+def templates_add_standard(*, by: Actor, programme: Programme) -> list[WorkstreamTemplate]:
     """Add the seven standard workstreams, their prerequisites, milestones and deliverables."""
     require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
     created: dict[int, WorkstreamTemplate] = {}
@@ -121,7 +121,7 @@ def templates_add_standard(*, by: Any, programme: Programme) -> list[WorkstreamT
 
 
 @transaction.atomic
-def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name: str) -> TemplateItem:
+def template_add_item(*, by: Actor, template: WorkstreamTemplate, kind: str, name: str) -> TemplateItem:
     """A new standard milestone or deliverable: a new revision of the template, offered to every instance."""
     require_ability(
         template.programme, by, "change", "Ce programme est hors de votre périmètre de modification."
@@ -138,13 +138,14 @@ def template_add_item(*, by: Any, template: WorkstreamTemplate, kind: str, name:
 # --- workstream instances -------------------------------------------------------------------------
 @transaction.atomic
 def workstreams_instantiate(
-    *, by: Any, programme: Programme, root: Structure | None = None, kind: str = StructureKind.REGION
+    *, by: Actor, programme: Programme, root: Structure | None = None, kind: str = StructureKind.REGION
 ) -> list[Workstream]:
     """Instance every template of the programme in every region (or department) the author may edit.
 
     Under `root` only when given. The pilot is the region's deployment lead from the referential; existing
     instances are left as they are. Refused when no region (department) of the author's perimeter qualifies.
     """
+    require_ability(programme, by, "instantiate", "Vous ne pouvez instancier aucun chantier.")
     candidates = Structure.objects.filter(kind=kind)
     if root is not None:
         candidates = candidates.filter(path__startswith=root.path)
@@ -176,7 +177,7 @@ def workstreams_instantiate(
 
 
 @transaction.atomic
-def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
+def workstream_accept_template(*, by: Actor, workstream: Workstream) -> int:
     """Take the template's changes since the instance's revision (new milestones and deliverables)."""
     require_ability(workstream, by, "change", "Ce chantier est hors de votre périmètre de modification.")
     template = workstream.template
@@ -193,7 +194,7 @@ def workstream_accept_template(*, by: Any, workstream: Workstream) -> int:
 
 
 @transaction.atomic
-def workstream_update(*, by: Any, workstream: Workstream, version: int, **changes: Any) -> Workstream:
+def workstream_update(*, by: Actor, workstream: Workstream, version: int, **changes: Any) -> Workstream:
     require_ability(workstream, by, "change", "Ce chantier est hors de votre périmètre de modification.")
     current = lock_version(Workstream, workstream.pk, version)
     for name, value in changes.items():
@@ -206,7 +207,9 @@ def workstream_update(*, by: Any, workstream: Workstream, version: int, **change
 
 # --- deliverables and decisions -------------------------------------------------------------------
 @transaction.atomic
-def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: str = "") -> DeliverableVersion:
+def deliverable_deposit(
+    *, by: Actor, item: InstanceItem, upload: Any, comment: str = ""
+) -> DeliverableVersion:
     """Deposit a new version of a deliverable's document (the previous versions stay)."""
     if item.kind != "deliverable":
         raise ValidationError("Seul un livrable reçoit un document.")
@@ -227,7 +230,7 @@ def deliverable_deposit(*, by: Any, item: InstanceItem, upload: Any, comment: st
 
 @transaction.atomic
 def deliverable_validate(
-    *, by: Any, version: DeliverableVersion, accept: bool, comment: str = ""
+    *, by: Actor, version: DeliverableVersion, accept: bool, comment: str = ""
 ) -> DeliverableVersion:
     """Validate or refuse a deposited version: the level above the workstream's region decides."""
     if not version.get_abilities(by)["validate"]:
@@ -248,7 +251,7 @@ def deliverable_validate(
 
 @transaction.atomic
 def decision_create(
-    *, by: Any, programme: Programme, committee: str, taken_on: date, title: str, text: str = ""
+    *, by: Actor, programme: Programme, committee: str, taken_on: date, title: str, text: str = ""
 ) -> Decision:
     """Record a committee decision of the programme (editors of the programme only)."""
     require_ability(programme, by, "change", "Ce programme est hors de votre périmètre de modification.")
@@ -262,8 +265,10 @@ def decision_create(
 # --- actions and progress -------------------------------------------------------------------------
 def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[Structure], list[Structure]]:
     """Set the fields read from the texts (deadline interval, unrecognised lead); return leads and partners."""
-    deadline = parse_deadline(action.deliverable, reference=action.reference_date or timezone.localdate())
-    action.deadline_text = action.deliverable[:500]
+    deadline = parse_deadline(
+        action.deliverables_text, reference=action.reference_date or timezone.localdate()
+    )
+    action.deadline_text = action.deliverables_text[:500]
     action.deadline_start, action.deadline_end = deadline.start, deadline.end
     action.deadline_precision, action.deadline_understood = deadline.precision, deadline.understood
     action.deadline_stages = [
@@ -274,9 +279,9 @@ def action_derive(action: Action, index: StructureIndex | None) -> tuple[list[St
         }
         for stage in deadline.stages
     ]
-    lead = parse_lead(action.lead, index or StructureIndex())
-    action.lead_unrecognised = " ; ".join(lead.unrecognised)[:1000]
-    return lead.leads, lead.partners
+    reading = parse_lead(action.lead_text, index or structure_index())
+    action.lead_unrecognised = " ; ".join(reading.unrecognised)[:1000]
+    return reading.leads, reading.partners
 
 
 # Fields computed from the texts by `action_derive`, outside any write transaction.
@@ -293,12 +298,12 @@ DERIVED_FIELDS = (
 
 def action_create(
     *,
-    by: Any,
+    by: Actor,
     programme: Programme,
     code: str,
     title: str,
-    lead: str = "",
-    deliverable: str = "",
+    lead_text: str = "",
+    deliverables_text: str = "",
     pain_point: PainPoint | None = None,
     workstream: Workstream | None = None,
     structure: Structure | None = None,
@@ -325,8 +330,8 @@ def action_create(
         programme=programme,
         code=code.strip(),
         title=title.strip(),
-        lead=lead.strip(),
-        deliverable=deliverable.strip(),
+        lead_text=lead_text.strip(),
+        deliverables_text=deliverables_text.strip(),
         pain_point=pain_point,
         workstream=workstream,
         decision=decision,
@@ -345,7 +350,7 @@ def action_create(
 
 def action_update(
     *,
-    by: Any,
+    by: Actor,
     action: Action,
     version: int,
     index: StructureIndex | None = None,
@@ -394,7 +399,7 @@ def action_update(
 @transaction.atomic
 def progress_add(
     *,
-    by: Any,
+    by: Actor,
     action: Action,
     status: str,
     text: str = "",

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.db.models import Max, Min
 from django.utils import timezone
 
+from bascule.core.system import Actor
 from bascule.programmes.models import Action, InstanceItem, Programme
 
 
@@ -95,7 +95,7 @@ def _month_labels(start: date, end: date, span: int) -> list[tuple[str, float, f
 
 
 def build_timeline(
-    *, user: Any, programme: Programme, limit: int = 300, today: date | None = None
+    *, user: Actor, programme: Programme, limit: int = 300, today: date | None = None
 ) -> Timeline | None:
     """Rows: one per workstream (milestones due in the user's regions), then actions grouped by pain point."""
     from django.urls import reverse

@@ -12,6 +12,7 @@ urlpatterns = [
     path("modeles/<uuid:workstreamtemplate_id>/elements/", views.template_item_add, name="template_item_add"),
     path("chantiers/<uuid:workstream_id>/", views.workstream_detail, name="workstream_detail"),
     path("chantiers/<uuid:workstream_id>/modifier/", views.workstream_edit, name="workstream_edit"),
+    path("chantiers/<uuid:workstream_id>/fiche/", views.workstream_sheet, name="workstream_sheet"),
     path("chantiers/<uuid:workstream_id>/accepter/", views.workstream_accept, name="workstream_accept"),
     path("<uuid:programme_id>/decisions/", views.decision_add, name="decision_add"),
     path("<uuid:programme_id>/instancier/", views.programme_instantiate, name="programme_instantiate"),

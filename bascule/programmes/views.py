@@ -10,8 +10,8 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
-from bascule.core.exports import FORMATS, table_response
+from bascule.core.access import get_visible_or_404, read_only_post, require_ability, require_user_ability
+from bascule.core.exports import export_format, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
@@ -32,6 +32,7 @@ from bascule.programmes.forms import (
 from bascule.programmes.importers import ACTION_COLUMNS, export_rows
 from bascule.programmes.models import (
     Action,
+    Decision,
     DeliverableVersion,
     InstanceItem,
     Programme,
@@ -58,7 +59,7 @@ def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
         "templates": programme.templates.prefetch_related("items", "prerequisites"),
         "matrix": selectors.workstream_matrix(user=request.user, programme=programme),
         "divergent": selectors.divergent_workstreams(user=request.user, programme=programme),
-        "decisions": programme.decisions.all(),
+        "decisions": Decision.objects.visible_to(request.user).filter(programme=programme),
         "decision_form": DecisionForm(),
         "item_form": TemplateItemForm(),
     }
@@ -127,6 +128,22 @@ def workstream_detail(request: HttpRequest, workstream_id: str) -> HttpResponse:
     return render(request, "programmes/workstream_detail.html", context)
 
 
+@read_only_post
+@require_POST
+def workstream_sheet(request: HttpRequest, workstream_id: str) -> HttpResponse:
+    """Start the one-page « fiche chantier » (PDF) in the background; its page offers the download."""
+    workstream = get_visible_or_404(
+        Workstream.objects.select_related("template", "structure"), request.user, pk=workstream_id
+    )
+    run = taskrun_start(
+        kind="programmes.workstream_sheet",
+        label=f"Fiche chantier — {workstream.template.name} — {workstream.structure.code}",
+        owner=request.user,
+        params={"workstream": str(workstream.pk)},
+    )
+    return redirect("core:taskrun_detail", taskrun_id=run.pk)
+
+
 @require_POST
 def workstream_edit(request: HttpRequest, workstream_id: str) -> HttpResponse:
     workstream = get_visible_or_404(
@@ -171,7 +188,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         wave=data.get("wave") or "",
         region=data.get("region") or "",
         workstream=str(data.get("workstream") or ""),
-        lead=data.get("lead") or "",
+        involving=data.get("involving") or "",
         status=data.get("status") or "",
         late=bool(data.get("late")),
         deadline_from=data.get("deadline_from"),
@@ -180,8 +197,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         sort=request.GET.get("tri", "echeance"),
     )
     actions = selectors.action_list(user=request.user, filters=filters)
-    fmt = request.GET.get("export")
-    if fmt in FORMATS:
+    if fmt := export_format(request):
         return table_response(
             fmt,
             [c.label for c in ACTION_COLUMNS],
@@ -229,7 +245,7 @@ def action_edit(request: HttpRequest, action_id: str) -> HttpResponse:
         Action.objects.select_related("programme__owner", "structure"), request.user, pk=action_id
     )
     require_ability(action, request.user, "change")
-    form = ActionForm(request.POST or None, instance=action)
+    form = ActionForm(request.POST or None, instance=action, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,

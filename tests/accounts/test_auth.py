@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
 
-import pytest
-from aiosmtpd.controller import Controller
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -45,32 +41,6 @@ def test_passwords_are_hashed_with_argon2(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher"]
     user = UserFactory(username="hash")
     assert user.password.startswith("argon2")
-
-
-class _Sink:
-    def __init__(self) -> None:
-        self.messages: list[bytes] = []
-        self.received = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(envelope.content)
-        self.received.set()
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    sink = _Sink()
-    with socket.socket() as probe:  # a free port on loopback
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = port
-    yield sink
-    controller.stop()
 
 
 def test_password_reset_by_email_through_smtp(world, client, smtp):

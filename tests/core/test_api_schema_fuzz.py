@@ -63,8 +63,13 @@ def test_the_api_answers_as_its_schema_says(world, user_name):
     for operation in operations:
         label = operation.label
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck))  # fmt: skip
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         @given(case=operation.as_strategy())
         def check(case):
             response = case.call(headers=headers)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import time
 
 import pytest
 from django import forms
@@ -74,21 +73,28 @@ def test_every_importer_column_is_bounded():
             assert 0 < column.max_length <= 10_000, (importer.name, column.key)
 
 
-@pytest.mark.parametrize("field", ["deliverable", "title", "lead"])
-def test_a_5_mb_text_is_refused_in_milliseconds(world, field):
+@pytest.mark.parametrize("field", ["deliverables_text", "title", "lead_text"])
+def test_a_5_mb_text_is_refused_before_any_parsing(world, field, monkeypatch):
+    """Refused by the serializer's bound, before the parsers or the database see it (the time it takes is measured
+    in bench/bounds.py, not asserted here: a busy machine would make a timed test lie)."""
+    from bascule.programmes import leads, services
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("an oversized text reached a parser")
+
+    monkeypatch.setattr(services, "parse_deadline", must_not_run)
+    monkeypatch.setattr(services, "parse_lead", must_not_run)
+    monkeypatch.setattr(leads, "parse_lead", must_not_run)
     action = Action.objects.get(code="2-1")
     client = APIClient()
     client.force_login(world.lead_bzh)
-    started = time.perf_counter()
     response = client.patch(
         reverse("api:action-detail", args=[action.pk]),
         {field: "fin 2021 " * 580_000, "version": action.version},
         format="json",
     )
-    elapsed = time.perf_counter() - started
     assert response.status_code == 400 and field in response.json()
     assert "caractères" in str(response.json()[field])
-    assert elapsed < 1.0, elapsed
     action.refresh_from_db()
     assert action.version == 1
 
@@ -98,6 +104,12 @@ def test_an_oversized_form_field_is_refused_with_a_french_message(world, client)
     client.force_login(world.lead_bzh)
     response = client.post(
         reverse("programmes:action_edit", args=[action.pk]),
-        {"code": "2-1", "title": "x" * 2001, "lead": "", "deliverable": "", "version": action.version},
+        {
+            "code": "2-1",
+            "title": "x" * 2001,
+            "lead_text": "",
+            "deliverables_text": "",
+            "version": action.version,
+        },
     )
     assert response.status_code == 200 and "caractères" in response.content.decode()

@@ -128,11 +128,23 @@ def _try_services(world: Any, user: Any, own: Person) -> None:
     for role in Role.values:
         for target in _targets(world):
             for person in people:
-                _attempt(services.assignment_create, by=user, person=person, role=role, structure=target,
-                         start_date=date(2024, 9, 1))  # fmt: skip
+                _attempt(
+                    services.assignment_create,
+                    by=user,
+                    person=person,
+                    role=role,
+                    structure=target,
+                    start_date=date(2024, 9, 1),
+                )
             for assignment in list(Assignment.objects.filter(person__in=people)):
-                _attempt(services.assignment_update, by=user, assignment=assignment, version=assignment.version,
-                         role=role, structure=target)  # fmt: skip
+                _attempt(
+                    services.assignment_update,
+                    by=user,
+                    assignment=assignment,
+                    version=assignment.version,
+                    role=role,
+                    structure=target,
+                )
     for structure in Structure.objects.all():
         for target in _targets(world):
             _attempt(
@@ -186,11 +198,20 @@ def _try_imports(world: Any, user: Any, own: Person) -> None:
                 for email in emails:
                     number += 1
                     values = {
-                        "email": email, "first_name": "Pirate", "last_name": "Pirate", "structure": target.code,
-                        "role": Role(role).label, "assignment_structure": target.code, "start": "01/09/2024",
-                        "code": target.code if number % 2 else f"P{number}", "name": "Pirate", "kind": "Service",
-                        "parent": world.bretagne.code, "region": "28", "title": "Pirate",
-                    }  # fmt: skip
+                        "email": email,
+                        "first_name": "Pirate",
+                        "last_name": "Pirate",
+                        "structure": target.code,
+                        "role": Role(role).label,
+                        "assignment_structure": target.code,
+                        "start": "01/09/2024",
+                        "code": target.code if number % 2 else f"P{number}",
+                        "name": "Pirate",
+                        "kind": "Service",
+                        "parent": world.bretagne.code,
+                        "region": "28",
+                        "title": "Pirate",
+                    }
                     writer.writerow([values.get(column.key, "") for column in importer_cls.columns])
         importer = importer_cls.from_params(user=user, params=params)
         try:

@@ -14,10 +14,17 @@ from bascule.core.parsing import parse_choice, parse_date, parse_decimal
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2025-09-01", date(2025, 9, 1)), ("01/09/2025", date(2025, 9, 1)), ("1/9/2025", date(2025, 9, 1)),
-     ("1.9.2025", date(2025, 9, 1)), ("01/09/25", date(2025, 9, 1)), ("2025-09-01 00:00:00", date(2025, 9, 1)),
-     ("", None), ("  ", None)],
-)  # fmt: skip
+    [
+        ("2025-09-01", date(2025, 9, 1)),
+        ("01/09/2025", date(2025, 9, 1)),
+        ("1/9/2025", date(2025, 9, 1)),
+        ("1.9.2025", date(2025, 9, 1)),
+        ("01/09/25", date(2025, 9, 1)),
+        ("2025-09-01 00:00:00", date(2025, 9, 1)),
+        ("", None),
+        ("  ", None),
+    ],
+)
 def test_dates(text, expected):
     assert parse_date(text) == expected
 

@@ -48,10 +48,15 @@ def test_check_deploy_is_clean_in_production(tmp_path):
     key_file = tmp_path / "key"
     key_file.write_text(STRONG_KEY)
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        BASCULE_ENV="production", SECRET_KEY_FILE=str(key_file), ALLOWED_HOSTS="bascule.gouv.fr",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        BASCULE_ENV="production",
+        SECRET_KEY_FILE=str(key_file),
+        ALLOWED_HOSTS="bascule.gouv.fr",
         BASCULE_VAR_DIR=str(tmp_path),
-    )  # fmt: skip
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
@@ -95,8 +100,11 @@ def test_healthz_503_when_the_database_does_not_answer(tmp_path):
         "r = Client().get('/healthz'); print(r.status_code, json.dumps(r.json()))"
     )
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL="postgres://postgres@127.0.0.1:1/absent",
-               BASCULE_VAR_DIR=str(tmp_path))  # fmt: skip
+    env.update(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL="postgres://postgres@127.0.0.1:1/absent",
+        BASCULE_VAR_DIR=str(tmp_path),
+    )
     result = subprocess.run(
         [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
     )

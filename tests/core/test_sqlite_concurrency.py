@@ -58,18 +58,40 @@ def test_concurrent_writers_wait_instead_of_failing(tmp_path):
     )
     subprocess.run([sys.executable, "-c", SETUP], cwd=ROOT, env=env, check=True, timeout=60)
     processes = [
-        subprocess.Popen([sys.executable, "-c", WRITER, str(n)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(n)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         for n in range(6)
-    ] + [subprocess.Popen([sys.executable, "-c", SLOW], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True)]  # fmt: skip
+    ] + [
+        subprocess.Popen(
+            [sys.executable, "-c", SLOW],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    ]
     outputs = [p.communicate(timeout=240)[0] for p in processes]
     for process, output in zip(processes, outputs, strict=True):
         assert "database is locked" not in output, output
         assert process.returncode == 0 and output.strip().endswith("OK"), output
     count = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from bascule.organisation.models import Structure; "
-         "print(Structure.objects.filter(name__endswith='(modifié)').count())"],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from bascule.organisation.models import Structure; "
+            "print(Structure.objects.filter(name__endswith='(modifié)').count())",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert count.stdout.strip() == "150"

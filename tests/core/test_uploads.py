@@ -21,8 +21,11 @@ CSV = b"Code;Nom;Type;Rattachement\nSVC-9;Service neuf;Service;D29\n"
 def test_upload_pages_refuse_a_file_over_the_limit(world, client, settings, page):
     settings.BASCULE_IMPORT_MAX_BYTES = 1000
     client.force_login(world.national)
-    data = {"programme": Programme.objects.get().pk, "importer": "organisation.structures",
-            "file": SimpleUploadedFile("gros.csv", b"Code;Nom\n" + b"A;B\n" * 400)}  # fmt: skip
+    data = {
+        "programme": Programme.objects.get().pk,
+        "importer": "organisation.structures",
+        "file": SimpleUploadedFile("gros.csv", b"Code;Nom\n" + b"A;B\n" * 400),
+    }
     response = client.post(reverse(page), data)
     assert response.status_code == 200 and "dépasse" in response.content.decode()
     assert not TaskRun.objects.exists()
@@ -34,9 +37,13 @@ def _storage_has(run: TaskRun, name: str) -> bool:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_names_the_users_file_and_removes_it(world):
-    run = taskrun_start(kind="import", label="Aperçu", owner=world.lead_bzh,
-                        input_file=SimpleUploadedFile("garbage.xlsx", b"PK\x03\x04 pas un classeur"),
-                        params={"importer": "organisation.structures", "mode": "preview"})  # fmt: skip
+    run = taskrun_start(
+        kind="import",
+        label="Aperçu",
+        owner=world.lead_bzh,
+        input_file=SimpleUploadedFile("garbage.xlsx", b"PK\x03\x04 pas un classeur"),
+        params={"importer": "organisation.structures", "mode": "preview"},
+    )
     stored = run.input_file.name
     assert stored.startswith("task_inputs/") and _storage_has(run, stored)
     run_worker()
@@ -48,9 +55,13 @@ def test_a_failed_run_names_the_users_file_and_removes_it(world):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_preview_keeps_its_file_for_the_apply_which_removes_it(world, client):
-    preview = taskrun_start(kind="import", label="Aperçu", owner=world.lead_bzh,
-                            input_file=SimpleUploadedFile("structures.csv", CSV),
-                            params={"importer": "organisation.structures", "mode": "preview"})  # fmt: skip
+    preview = taskrun_start(
+        kind="import",
+        label="Aperçu",
+        owner=world.lead_bzh,
+        input_file=SimpleUploadedFile("structures.csv", CSV),
+        params={"importer": "organisation.structures", "mode": "preview"},
+    )
     stored = preview.input_file.name
     run_worker()
     preview.refresh_from_db()
@@ -70,9 +81,13 @@ def test_a_preview_keeps_its_file_for_the_apply_which_removes_it(world, client):
 
 @pytest.mark.django_db(transaction=True)
 def test_unapplied_previews_lose_their_file_after_a_day(world):
-    preview = taskrun_start(kind="import", label="Aperçu", owner=world.lead_bzh,
-                            input_file=SimpleUploadedFile("structures.csv", CSV),
-                            params={"importer": "organisation.structures", "mode": "preview"})  # fmt: skip
+    preview = taskrun_start(
+        kind="import",
+        label="Aperçu",
+        owner=world.lead_bzh,
+        input_file=SimpleUploadedFile("structures.csv", CSV),
+        params={"importer": "organisation.structures", "mode": "preview"},
+    )
     stored = preview.input_file.name
     run_worker()
     TaskRun.objects.filter(pk=preview.pk).update(finished_at=timezone.now() - timedelta(hours=25))

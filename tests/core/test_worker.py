@@ -24,13 +24,26 @@ CSV = b"Code;Nom;Type;Rattachement\nSVC-1;Service un;Service;R53\n"
 
 
 def _preview(user):
-    return taskrun_start(kind="import", label="Aperçu", owner=user, input_file=ContentFile(CSV, name="s.csv"),
-                         params={"importer": "organisation.structures", "mode": "preview"})  # fmt: skip
+    return taskrun_start(
+        kind="import",
+        label="Aperçu",
+        owner=user,
+        input_file=ContentFile(CSV, name="s.csv"),
+        params={"importer": "organisation.structures", "mode": "preview"},
+    )
 
 
 def _worker(**options):
-    defaults = {"queue_names": ["default"], "interval": 0.01, "batch": True, "backend_name": "default",
-                    "startup_delay": False, "max_tasks": None, "worker_id": "test-worker", "excluded_queue_names": []}  # fmt: skip
+    defaults = {
+        "queue_names": ["default"],
+        "interval": 0.01,
+        "batch": True,
+        "backend_name": "default",
+        "startup_delay": False,
+        "max_tasks": None,
+        "worker_id": "test-worker",
+        "excluded_queue_names": [],
+    }
     return ResilientWorker(**{**defaults, **options})
 
 
@@ -78,10 +91,20 @@ def test_killing_the_workers_database_connection_does_not_stop_it(world, setting
     """A real worker process; its PostgreSQL connection is terminated; it reconnects and runs the next task."""
     database = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-               MEDIA_ROOT=str(settings.MEDIA_ROOT), BASCULE_VAR_DIR=str(tmp_path), CONN_MAX_AGE="600")  # fmt: skip
-    worker = subprocess.Popen([sys.executable, "manage.py", "worker", "--interval", "0.2", "--no-startup-delay"],
-                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    env.update(
+        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        BASCULE_VAR_DIR=str(tmp_path),
+        CONN_MAX_AGE="600",
+    )
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--interval", "0.2", "--no-startup-delay"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         _wait(lambda: WorkerHeartbeat.objects.exists(), "the worker never beat")
         first = _preview(world.lead_bzh)

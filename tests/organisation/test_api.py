@@ -70,8 +70,17 @@ def test_objects_outside_answer_404(world, api):
 
 def test_create_and_update_with_optimistic_locking(world, api):
     api.force_authenticate(world.lead_bzh)
-    created = api.post("/api/v1/structures/", {"code": "POLE-53", "name": "Pôle de diffusion", "kind": "support_pole",
-                       "parent": str(world.bretagne.pk), "region": "53"}, format="json")  # fmt: skip
+    created = api.post(
+        "/api/v1/structures/",
+        {
+            "code": "POLE-53",
+            "name": "Pôle de diffusion",
+            "kind": "support_pole",
+            "parent": str(world.bretagne.pk),
+            "region": "53",
+        },
+        format="json",
+    )
     assert created.status_code == 201, created.json()
     item = created.json()
     assert Structure.objects.get(code="POLE-53").path.startswith(world.bretagne.path)

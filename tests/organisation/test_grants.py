@@ -59,8 +59,13 @@ def test_grant_matrix(world, grantor, role, where):
 
 
 def test_a_lead_cannot_change_an_assignment_into_one_it_may_not_give(world):
-    assignment = services.assignment_create(by=world.lead_bzh, person=world.person_bzh, role=Role.READER,
-                                            structure=world.ddtm29, start_date=date(2024, 9, 1))  # fmt: skip
+    assignment = services.assignment_create(
+        by=world.lead_bzh,
+        person=world.person_bzh,
+        role=Role.READER,
+        structure=world.ddtm29,
+        start_date=date(2024, 9, 1),
+    )
     for change in (
         {"role": Role.NATIONAL_STEERING},
         {"structure": world.ddtm14},
@@ -90,8 +95,10 @@ def test_the_form_offers_only_grantable_roles(world, client):
     assert 'value="reader"' in html and 'value="departmental_referent"' in html
     assert 'value="national_steering"' not in html and 'value="regional_lead"' not in html
     assert "DDTM-29" in html and "DDTM-14" not in html
-    response = client.post(reverse("organisation:assignment_create", args=[world.person_bzh.pk]),
-                           {"role": "national_steering", "structure": world.bretagne.pk, "start_date": "2024-09-01"})  # fmt: skip
+    response = client.post(
+        reverse("organisation:assignment_create", args=[world.person_bzh.pk]),
+        {"role": "national_steering", "structure": world.bretagne.pk, "start_date": "2024-09-01"},
+    )
     assert response.status_code == 200
     assert not Assignment.objects.filter(role=Role.NATIONAL_STEERING, structure=world.bretagne).exists()
     # Own person: no "add an assignment" at all.
@@ -123,8 +130,9 @@ def test_a_lead_cannot_recode_or_move_its_own_region(world, client):
         with pytest.raises(PermissionDenied):
             services.structure_update(by=world.lead_bzh, structure=region, version=region.version, **change)
     # Inside its region, below its root, it may still rename and re-code a directorate.
-    saved = services.structure_update(by=world.lead_bzh, structure=world.ddtm29, version=world.ddtm29.version,
-                                      code="DDTM29")  # fmt: skip
+    saved = services.structure_update(
+        by=world.lead_bzh, structure=world.ddtm29, version=world.ddtm29.version, code="DDTM29"
+    )
     assert saved.code == "DDTM29"
     # The form shows those fields locked on its own region.
     html = client.get(reverse("organisation:structure_edit", args=[region.pk])).content.decode()
@@ -132,8 +140,13 @@ def test_a_lead_cannot_recode_or_move_its_own_region(world, client):
 
 
 def test_grant_log_lists_grants_for_national_steering_only(world, client):
-    services.assignment_create(by=world.lead_bzh, person=world.person_bzh, role=Role.READER, structure=world.ddtm29,
-                               start_date=date(2024, 9, 1))  # fmt: skip
+    services.assignment_create(
+        by=world.lead_bzh,
+        person=world.person_bzh,
+        role=Role.READER,
+        structure=world.ddtm29,
+        start_date=date(2024, 9, 1),
+    )
     client.force_login(world.national)
     response = client.get(reverse("organisation:grant_log"), {"role": "reader"})
     html = response.content.decode()

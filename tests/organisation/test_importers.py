@@ -201,9 +201,12 @@ def test_people_with_assignments_and_idempotent_reimport(world):
 
 
 def test_people_outside_the_perimeter_are_rejected(world):
-    rows = [PEOPLE[0], ["agent.nor@test.gouv.fr", "X", "Y", "DDTM-29", "", "", "", "", "", "", ""],
-            ["new@test.gouv.fr", "X", "Y", "DDTM-14", "", "", "", "", "", "", ""],
-            ["bad-mail", "X", "Y", "DDTM-29", "", "Z", "2", "Chef", "", "", ""]]  # fmt: skip
+    rows = [
+        PEOPLE[0],
+        ["agent.nor@test.gouv.fr", "X", "Y", "DDTM-29", "", "", "", "", "", "", ""],
+        ["new@test.gouv.fr", "X", "Y", "DDTM-14", "", "", "", "", "", "", ""],
+        ["bad-mail", "X", "Y", "DDTM-29", "", "Z", "2", "Chef", "", "", ""],
+    ]
     report = _importer("organisation.people", world.lead_bzh).preview(
         _table(_importer("organisation.people", world.lead_bzh), rows)
     )
@@ -235,15 +238,25 @@ def test_export_reimports_identically(world):
 def test_import_runs_in_the_background_worker(world, django_capture_on_commit_callbacks):
     upload = SimpleUploadedFile("structures.csv", write_csv(STRUCTURES[0], STRUCTURES[1:]))
     with django_capture_on_commit_callbacks(execute=True):
-        run = taskrun_start(kind="import", label="Aperçu", owner=world.lead_bzh,
-                            params={"importer": "organisation.structures", "mode": "preview"}, input_file=upload)  # fmt: skip
+        run = taskrun_start(
+            kind="import",
+            label="Aperçu",
+            owner=world.lead_bzh,
+            params={"importer": "organisation.structures", "mode": "preview"},
+            input_file=upload,
+        )
     run_worker()
     run.refresh_from_db()
     assert run.status == TaskRun.Status.SUCCEEDED and run.result["counts"]["create"] == 3
     assert not Structure.objects.filter(code="SGCD-29").exists()
     with django_capture_on_commit_callbacks(execute=True):
-        applied = taskrun_start(kind="import", label="Application", owner=world.lead_bzh,
-                                params={**run.params, "mode": "apply"}, source=run)  # fmt: skip
+        applied = taskrun_start(
+            kind="import",
+            label="Application",
+            owner=world.lead_bzh,
+            params={**run.params, "mode": "apply"},
+            source=run,
+        )
     run_worker()
     applied.refresh_from_db()
     assert applied.status == TaskRun.Status.SUCCEEDED and applied.progress == 100
@@ -255,8 +268,13 @@ def test_a_failing_apply_writes_nothing(world, django_capture_on_commit_callback
     # A broken file fails the run with the reader's French message, and nothing is written.
     upload = SimpleUploadedFile("cassé.xlsx", b"PK\x03\x04 pas un classeur")
     with django_capture_on_commit_callbacks(execute=True):
-        run = taskrun_start(kind="import", label="Application", owner=world.lead_bzh,
-                            params={"importer": "organisation.structures", "mode": "apply"}, input_file=upload)  # fmt: skip
+        run = taskrun_start(
+            kind="import",
+            label="Application",
+            owner=world.lead_bzh,
+            params={"importer": "organisation.structures", "mode": "apply"},
+            input_file=upload,
+        )
     count = Structure.objects.count()
     run_worker()
     run.refresh_from_db()

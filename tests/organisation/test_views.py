@@ -19,14 +19,18 @@ def _grow(world, n):
 
 
 @pytest.mark.parametrize(
-    "url",
-    [reverse("organisation:structure_list"), reverse("organisation:person_list"), reverse("organisation:structure_tree"),
-     reverse("core:home")],
-)  # fmt: skip
-def test_lists_use_a_constant_number_of_queries(world, client, url, django_assert_max_num_queries):
+    ("url", "ceiling"),
+    [
+        (reverse("organisation:structure_list"), 12),
+        (reverse("organisation:person_list"), 12),
+        (reverse("organisation:structure_tree"), 12),
+        (reverse("core:home"), 25),  # every module's panel (steering, committees, indicators), each constant
+    ],
+)
+def test_lists_use_a_constant_number_of_queries(world, client, url, ceiling, django_assert_max_num_queries):
     client.force_login(world.lead_bzh)
     _grow(world, 3)
-    with django_assert_max_num_queries(12) as small:
+    with django_assert_max_num_queries(ceiling) as small:
         assert client.get(url).status_code == 200
     _grow_more = 40
     for i in range(_grow_more):
@@ -86,8 +90,15 @@ def test_htmx_requests_get_the_partial(world, client):
 def test_edit_structure_then_history_shows_who_and_what(world, client):
     client.force_login(world.lead_bzh)
     url = reverse("organisation:structure_edit", args=[world.ddtm29.pk])
-    form = {"code": "DDTM-29", "name": "DDTM du Finistère — Quimper", "kind": "departmental_directorate",
-            "parent": world.finistere.pk, "region": "53", "department": "29", "version": world.ddtm29.version}  # fmt: skip
+    form = {
+        "code": "DDTM-29",
+        "name": "DDTM du Finistère — Quimper",
+        "kind": "departmental_directorate",
+        "parent": world.finistere.pk,
+        "region": "53",
+        "department": "29",
+        "version": world.ddtm29.version,
+    }
     response = client.post(url, form)
     assert response.status_code == 302
     page = client.get(reverse("organisation:structure_detail", args=[world.ddtm29.pk])).content.decode()
@@ -98,8 +109,14 @@ def test_edit_structure_then_history_shows_who_and_what(world, client):
 def test_concurrent_edits_never_silently_overwrite(world, client):
     client.force_login(world.lead_bzh)
     url = reverse("organisation:structure_edit", args=[world.ddtm29.pk])
-    base = {"code": "DDTM-29", "kind": "departmental_directorate", "parent": world.finistere.pk, "region": "53",
-            "department": "29", "version": world.ddtm29.version}  # fmt: skip
+    base = {
+        "code": "DDTM-29",
+        "kind": "departmental_directorate",
+        "parent": world.finistere.pk,
+        "region": "53",
+        "department": "29",
+        "version": world.ddtm29.version,
+    }
     assert client.post(url, {**base, "name": "Première modification"}).status_code == 302
     response = client.post(url, {**base, "name": "Seconde modification, sur une version périmée"})
     assert response.status_code == 200
@@ -111,8 +128,17 @@ def test_concurrent_edits_never_silently_overwrite(world, client):
 def test_forms_reject_cycles_and_bad_dates_in_french(world, client):
     client.force_login(world.national)
     url = reverse("organisation:structure_edit", args=[world.finistere.pk])
-    form = {"code": "D29", "name": "Finistère", "kind": "department", "parent": world.ddtm29.pk, "region": "53",
-            "department": "29", "version": world.finistere.version, "valid_from": "2025-05-01", "valid_to": "2025-01-01"}  # fmt: skip
+    form = {
+        "code": "D29",
+        "name": "Finistère",
+        "kind": "department",
+        "parent": world.ddtm29.pk,
+        "region": "53",
+        "department": "29",
+        "version": world.finistere.version,
+        "valid_from": "2025-05-01",
+        "valid_to": "2025-01-01",
+    }
     html = client.post(url, form).content.decode()
     assert "Sélectionnez un choix valide" in html  # its own subtree is not offered as a parent
     assert "fin de validité précède" in html
@@ -133,18 +159,36 @@ def test_service_refuses_cycles_even_without_the_form(world):
 
 def test_create_structure_and_person_and_assignment(world, client):
     client.force_login(world.lead_bzh)
-    response = client.post(reverse("organisation:structure_create"), {"code": "CPCM-53", "name": "CPCM Bretagne",
-                           "kind": "shared_centre", "parent": world.bretagne.pk, "region": "53"})  # fmt: skip
+    response = client.post(
+        reverse("organisation:structure_create"),
+        {
+            "code": "CPCM-53",
+            "name": "CPCM Bretagne",
+            "kind": "shared_centre",
+            "parent": world.bretagne.pk,
+            "region": "53",
+        },
+    )
     assert response.status_code == 302
     centre = Structure.objects.get(code="CPCM-53")
     assert centre.path.startswith(world.bretagne.path)
-    response = client.post(reverse("organisation:person_create"), {"first_name": "Gwenaëlle", "last_name": "Riou",
-                           "email": "G.Riou@test.gouv.fr", "structure": centre.pk, "fte": "1"})  # fmt: skip
+    response = client.post(
+        reverse("organisation:person_create"),
+        {
+            "first_name": "Gwenaëlle",
+            "last_name": "Riou",
+            "email": "G.Riou@test.gouv.fr",
+            "structure": centre.pk,
+            "fte": "1",
+        },
+    )
     assert response.status_code == 302
     person = centre.people.get()
     assert person.email == "g.riou@test.gouv.fr"
-    response = client.post(reverse("organisation:assignment_create", args=[person.pk]),
-                           {"role": "centre_head", "structure": centre.pk, "start_date": "2025-09-01"})  # fmt: skip
+    response = client.post(
+        reverse("organisation:assignment_create", args=[person.pk]),
+        {"role": "centre_head", "structure": centre.pk, "start_date": "2025-09-01"},
+    )
     assert response.status_code == 302 and person.assignments.get().role == "centre_head"
     # Outside the perimeter: not even offered.
     response = client.post(

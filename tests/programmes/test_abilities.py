@@ -10,14 +10,32 @@ T, F = True, False
 # object → ability → expected per user (national, lead_bzh, referent_29, reader_bzh, lead_nor, nobody)
 USERS = ["national", "lead_bzh", "referent_29", "reader_bzh", "lead_nor", "nobody"]
 MATRIX = {
-    "action_bzh": {"view": (T, T, F, T, F, F), "change": (T, T, F, F, F, F), "add_progress": (T, T, F, F, F, F)},
-    "action_nor": {"view": (T, F, F, F, T, F), "change": (T, F, F, F, T, F), "add_progress": (T, F, F, F, T, F)},
+    "action_bzh": {
+        "view": (T, T, F, T, F, F),
+        "change": (T, T, F, F, F, F),
+        "add_progress": (T, T, F, F, F, F),
+    },
+    "action_nor": {
+        "view": (T, F, F, F, T, F),
+        "change": (T, F, F, F, T, F),
+        "add_progress": (T, F, F, F, T, F),
+    },
     "action_national": {"view": (T, T, T, T, T, F), "change": (T, F, F, F, F, F)},
-    "workstream_bzh": {"view": (T, T, F, T, F, F), "change": (T, T, F, F, F, F), "validate": (T, F, F, F, F, F)},
+    "workstream_bzh": {
+        "view": (T, T, F, T, F, F),
+        "change": (T, T, F, F, F, F),
+        "validate": (T, F, F, F, F, F),
+    },
     "workstream_nor": {"view": (T, F, F, F, T, F), "change": (T, F, F, F, T, F)},
-    "programme": {"view": (T, T, T, T, T, F), "change": (T, F, F, F, F, F), "import_actions": (T, F, F, F, F, F),
-                  "add_action": (T, F, F, F, F, F)},
-}  # fmt: skip
+    "programme": {
+        "view": (T, T, T, T, T, F),
+        "change": (T, F, F, F, F, F),
+        "import_actions": (T, F, F, F, F, F),
+        "add_action": (T, F, F, F, F, F),
+        # instancing creates workstreams where one may edit (a department referent: in its department)
+        "instantiate": (T, T, T, F, T, F),
+    },
+}
 
 
 def _object(world, name):

@@ -72,21 +72,43 @@ def test_two_imports_creating_the_same_programme_at_once_both_end_in_french(tmp_
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "-v", "0"], cwd=root, env=env, check=True, timeout=120
     )
-    setup = ("import django; django.setup(); from bascule.core.system import SYSTEM; "
-             "from bascule.organisation.services import structure_create; "
-             "structure_create(by=SYSTEM, code='ETAT', name='État', kind='state')")  # fmt: skip
+    setup = (
+        "import django; django.setup(); from bascule.core.system import SYSTEM; "
+        "from bascule.organisation.services import structure_create; "
+        "structure_create(by=SYSTEM, code='ETAT', name='État', kind='state')"
+    )
     subprocess.run([sys.executable, "-c", setup], cwd=root, env=env, check=True, timeout=60)
-    command = [sys.executable, "manage.py", "import_action_plan", str(SAMPLE), "--programme", "PA-X",
-               "--create-programme", "Plan X"]  # fmt: skip
-    runs = [subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-            for _ in range(2)]  # fmt: skip
+    command = [
+        sys.executable,
+        "manage.py",
+        "import_action_plan",
+        str(SAMPLE),
+        "--programme",
+        "PA-X",
+        "--create-programme",
+        "Plan X",
+    ]
+    runs = [
+        subprocess.Popen(
+            command, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120)[0] for run in runs]
     for run, output in zip(runs, outputs, strict=True):
         assert "Traceback" not in output, output
         assert run.returncode == 0 or "Relancez la commande" in output, output
     count = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from bascule.programmes.models import Action; "
-         "print(Action.objects.filter(programme__code='PA-X').count())"],
-        cwd=root, env=env, capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from bascule.programmes.models import Action; "
+            "print(Action.objects.filter(programme__code='PA-X').count())",
+        ],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert int(count.stdout) > 0

@@ -101,15 +101,30 @@ def test_late_filter_and_deadline_sort(world, chorus):
         "understood": True,
     }
     assert item["lead_structures"] == ["DDTM-29"] and item["partner_structures"] == ["D29"]
-    assert set(item) >= {"id", "code", "title", "pain_point", "lead", "lead_structures", "partner_structures",
-                         "deliverable", "deadline", "status", "late", "updated_at"}  # fmt: skip
+    assert set(item) >= {
+        "id",
+        "code",
+        "title",
+        "pain_point",
+        "lead_text",
+        "lead_structures",
+        "partner_structures",
+        "deliverables_text",
+        "deadline",
+        "status",
+        "late",
+        "updated_at",
+    }
 
 
 def test_action_list_filters_and_export(world, chorus, client):
     client.force_login(world.national)
     url = reverse("programmes:action_list")
     assert "Action normande" not in client.get(url, {"region": "53"}).content.decode()
-    assert "Action bretonne" in client.get(url, {"lead": "D29"}).content.decode()
+    assert "Action bretonne" in client.get(url, {"involving": "D29"}).content.decode()
+    # the search reads codes, titles and the lead as written
+    by_lead = client.get(url, {"q": "en lien avec D29"}).content.decode()
+    assert "Action bretonne" in by_lead and "Action normande" not in by_lead
     window = client.get(url, {"deadline_from": "2024-01-01", "deadline_to": "2024-12-31"}).content.decode()
     assert "Action bretonne" in window and "Action nationale" not in window
     sorted_html = client.get(url, {"tri": "echeance"}).content.decode()
@@ -135,8 +150,17 @@ def test_lists_use_a_constant_number_of_queries(world, chorus, client, django_as
             assert client.get(url).status_code == 200
         counts[url] = len(ctx.captured_queries)
     for i in range(30):
-        action_create(by=world.national, programme=chorus, code=f"9-{i}", title=f"Action {i}", structure=world.bretagne,
-                      lead="DDTM-29 et D29, avec MI", deliverable="mi-2022", progress="En cours", status=Status.IN_PROGRESS)  # fmt: skip
+        action_create(
+            by=world.national,
+            programme=chorus,
+            code=f"9-{i}",
+            title=f"Action {i}",
+            structure=world.bretagne,
+            lead_text="DDTM-29 et D29, avec MI",
+            deliverables_text="mi-2022",
+            progress="En cours",
+            status=Status.IN_PROGRESS,
+        )
     for url in urls:
         with django_assert_max_num_queries(counts[url]):
             assert client.get(url).status_code == 200
@@ -149,8 +173,8 @@ def test_concurrent_action_edits_never_silently_overwrite(world, chorus, client)
     form = {
         "code": "2-1",
         "title": "Action bretonne révisée",
-        "lead": action.lead,
-        "deliverable": "T3 2024",
+        "lead_text": action.lead_text,
+        "deliverables_text": "T3 2024",
         "version": action.version,
     }
     assert client.post(url, form).status_code == 302
@@ -211,8 +235,14 @@ def test_wave_filter(world, chorus, client):
 def test_api_creates_actions_through_the_service(world, chorus):
     api = APIClient()
     api.force_authenticate(world.lead_bzh)
-    payload = {"programme": "CHORUS", "structure": str(world.finistere.pk), "code": "29-1", "title": "Former les agents",
-               "lead": "D29, avec DDTM-29", "deliverable": "d'ici fin 2027"}  # fmt: skip
+    payload = {
+        "programme": "CHORUS",
+        "structure": str(world.finistere.pk),
+        "code": "29-1",
+        "title": "Former les agents",
+        "lead_text": "D29, avec DDTM-29",
+        "deliverables_text": "d'ici fin 2027",
+    }
     created = api.post("/api/v1/actions/", payload, format="json")
     assert created.status_code == 201, created.json()
     assert created.json()["deadline"]["end"] == "2027-12-31" and created.json()["partner_structures"] == [
@@ -290,8 +320,8 @@ def test_decisions_and_actions_that_stem_from_them(world, chorus, client):
     form = {
         "code": "1-1",
         "title": action.title,
-        "lead": "",
-        "deliverable": action.deliverable,
+        "lead_text": "",
+        "deliverables_text": action.deliverables_text,
         "decision": decision.pk,
         "version": action.version,
     }
@@ -366,8 +396,14 @@ def test_instancing_from_the_programme_page(world, client):
 def test_create_an_action_from_the_page(world, chorus, client):
     client.force_login(world.lead_bzh)
     url = reverse("programmes:action_create")
-    form = {"programme": chorus.pk, "structure": world.bretagne.pk, "code": "53-9", "title": "Réunir les référents",
-            "lead": "R53, avec D29", "deliverable": "Réunion mi-mars 2027"}  # fmt: skip
+    form = {
+        "programme": chorus.pk,
+        "structure": world.bretagne.pk,
+        "code": "53-9",
+        "title": "Réunir les référents",
+        "lead_text": "R53, avec D29",
+        "deliverables_text": "Réunion mi-mars 2027",
+    }
     response = client.post(url, form)
     assert response.status_code == 302
     action = Action.objects.get(code="53-9")
@@ -386,11 +422,22 @@ def test_create_an_action_from_the_page(world, chorus, client):
 def test_late_is_one_rule_in_sql_and_in_python(world, today):
     """`Action.objects.late()` (SQL) and `Action.is_late_on` (Python) agree on every status and deadline."""
     programme = Programme.objects.get(code="CHORUS")
-    cases = [("fin 2020", s) for s in Status.values] + [("T2 2024", Status.IN_PROGRESS), ("à définir", Status.BLOCKED),
-             ("à compter de 2020", Status.NOT_STARTED), ("", Status.IN_PROGRESS)]  # fmt: skip
+    cases = [("fin 2020", s) for s in Status.values] + [
+        ("T2 2024", Status.IN_PROGRESS),
+        ("à définir", Status.BLOCKED),
+        ("à compter de 2020", Status.NOT_STARTED),
+        ("", Status.IN_PROGRESS),
+    ]
     for number, (deadline, status) in enumerate(cases):
-        action = action_create(by=world.national, programme=programme, code=f"L-{number}", title="Retard ?",
-                                        deliverable=deadline, status=status, reference_date=date(2020, 1, 1))  # fmt: skip
+        action = action_create(
+            by=world.national,
+            programme=programme,
+            code=f"L-{number}",
+            title="Retard ?",
+            deliverables_text=deadline,
+            status=status,
+            reference_date=date(2020, 1, 1),
+        )
         assert action.status == status
     in_sql = set(Action.objects.late(today).values_list("pk", flat=True))
     in_python = {a.pk for a in Action.objects.all() if a.is_late_on(today)}

@@ -52,13 +52,28 @@ def _one_by_one(user, programme, data: bytes, name: str, reference_date: date | 
         action = Action.objects.filter(programme=programme, code=plan.code).first()
         status = services.status_from_text(plan.progress)
         if action is None:
-            services.action_create(by=user, programme=programme, code=plan.code, pain_point=pain, reference_date=day,
-                                   progress=plan.progress, status=status, reason=REASON, **plan.fields)  # fmt: skip
+            services.action_create(
+                by=user,
+                programme=programme,
+                code=plan.code,
+                pain_point=pain,
+                reference_date=day,
+                progress=plan.progress,
+                status=status,
+                reason=REASON,
+                **plan.fields,
+            )
             continue
         texts = {**plan.fields, "pain_point": pain}
         if any(getattr(action, k) != v for k, v in texts.items()):
-            action = services.action_update(by=user, action=action, version=action.version, reason=REASON,
-                                            reference_date=day or action.reference_date, **texts)  # fmt: skip
+            action = services.action_update(
+                by=user,
+                action=action,
+                version=action.version,
+                reason=REASON,
+                reference_date=day or action.reference_date,
+                **texts,
+            )
         if action.progress != plan.progress:
             services.progress_add(by=user, action=action, status=status, text=plan.progress, on=day)
 
@@ -70,11 +85,26 @@ def _state(programme) -> dict:
         "lead_structures", "partner_structures"
     ):
         history = [
-            (h.history_type, h.history_change_reason, h.history_user_id, h.version, h.title, h.lead, h.deliverable,
-             number.get(h.pain_point_id), h.reference_date, h.deadline_start, h.deadline_end, h.deadline_understood,
-             h.lead_unrecognised, h.status, h.progress, h.percent)
+            (
+                h.history_type,
+                h.history_change_reason,
+                h.history_user_id,
+                h.version,
+                h.title,
+                h.lead_text,
+                h.deliverables_text,
+                number.get(h.pain_point_id),
+                h.reference_date,
+                h.deadline_start,
+                h.deadline_end,
+                h.deadline_understood,
+                h.lead_unrecognised,
+                h.status,
+                h.progress,
+                h.percent,
+            )
             for h in a.history.order_by("history_id")
-        ]  # fmt: skip
+        ]
         notes = [
             (n.on, n.status, n.text, n.percent, n.author_id)
             for n in ProgressNote.objects.filter(action=a).order_by("on", "created_at")
@@ -82,8 +112,8 @@ def _state(programme) -> dict:
         state[a.code] = {
             "action": (
                 a.title,
-                a.lead,
-                a.deliverable,
+                a.lead_text,
+                a.deliverables_text,
                 number.get(a.pain_point_id),
                 a.reference_date,
                 a.deadline_text,
@@ -138,13 +168,14 @@ def test_an_older_review_does_not_replace_the_current_state(world):
         by=world.national, code="PA-C", name="C", owner=world.national_office
     )
     row = bulk.ActionRow(
-        code="1-1", title="Action", lead="", deliverable="", pain_point=None, progress="En cours"
+        code="1-1", title="Action", lead_text="", deliverables_text="", pain_point=None, progress="En cours"
     )
     bulk.actions_write_bulk(
         by=world.national, programme=programme, rows=[row], reference_date=date(2012, 6, 1)
     )
-    older = bulk.ActionRow(code="1-1", title="Action", lead="", deliverable="", pain_point=None,
-                               progress="Terminé")  # fmt: skip
+    older = bulk.ActionRow(
+        code="1-1", title="Action", lead_text="", deliverables_text="", pain_point=None, progress="Terminé"
+    )
     bulk.actions_write_bulk(
         by=world.national, programme=programme, rows=[older], reference_date=date(2012, 1, 1)
     )

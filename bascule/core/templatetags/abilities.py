@@ -11,13 +11,14 @@ from typing import Any
 from django import template
 
 from bascule.core import registry
+from bascule.core.system import Actor
 
 register = template.Library()
 
 _CACHE = "_bascule_abilities"
 
 
-def abilities_of(obj: Any, user: Any) -> dict[str, bool]:
+def abilities_of(obj: Any, user: Actor) -> dict[str, bool]:
     cache: dict[Any, dict[str, bool]] = obj.__dict__.setdefault(_CACHE, {})
     key = getattr(user, "pk", None)
     if key not in cache:

@@ -1,0 +1,116 @@
+"""Pages of indicators: thin, every write through the services."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
+from bascule.core.charts import line_chart_svg
+from bascule.core.exports import export_format, table_response
+from bascule.core.forms import run_service
+from bascule.core.history import history_entries
+from bascule.indicators import selectors, services
+from bascule.indicators.forms import IndicatorForm, MeasurementForm
+from bascule.indicators.models import Indicator
+from bascule.organisation.models import Structure
+
+_INDICATORS = Indicator.objects.select_related("programme__owner")
+
+
+@require_GET
+def indicator_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "indicators/indicator_list.html",
+        {"indicators": list(selectors.indicator_list(user=request.user))},
+    )
+
+
+def indicator_create(request: HttpRequest) -> HttpResponse:
+    require_user_ability(request.user, "indicators.add_indicator")
+    form = IndicatorForm(request.POST or None, programmes=selectors.indicator_programmes(user=request.user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        programme = data.pop("programme")
+        indicator = run_service(
+            form, lambda: services.indicator_create(by=request.user, programme=programme, **data)
+        )
+        if indicator is not None:
+            messages.success(request, f"L'indicateur « {indicator.code} » est défini.")
+            return redirect("indicators:indicator_detail", indicator_id=indicator.pk)
+    return render(request, "indicators/indicator_form.html", {"form": form})
+
+
+def _root(request: HttpRequest) -> Structure | None:
+    wanted = request.GET.get("dans", "")
+    try:
+        uuid.UUID(wanted)
+    except ValueError:
+        return None
+    return Structure.objects.visible_to(request.user).filter(pk=wanted).first()
+
+
+@require_GET
+def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    indicator = get_visible_or_404(_INDICATORS, request.user, pk=indicator_id)
+    root = _root(request)
+    measurements = selectors.recent_measurements(user=request.user, indicator=indicator, root=root)
+    if fmt := export_format(request):
+        rows = selectors.measurement_rows(measurements)
+        return table_response(
+            fmt,
+            selectors.MEASUREMENT_COLUMNS,
+            rows,
+            filename_stem=f"mesures-{indicator.code}",
+            title="Mesures",
+        )
+    today = timezone.localdate()
+    consolidation = selectors.consolidate(user=request.user, indicator=indicator, root=root, on=today)
+    points = selectors.trend(user=request.user, indicator=indicator, root=root, on=today)
+    target = float(indicator.target_value) if indicator.target_value is not None else None
+    chart = line_chart_svg(
+        [(label, float(v) if v is not None else None) for label, v in points],
+        title=f"{indicator.name} : évolution sur douze mois",
+        target=target,
+        unit=indicator.unit if indicator.unit == "%" else "",
+    )
+    structures = (
+        Structure.objects.editable_by(request.user).filter(kind=indicator.expected_kind).order_by("code")
+    )
+    context = {
+        "indicator": indicator,
+        "root": root,
+        "consolidation": consolidation,
+        "points": points,
+        "chart": chart,
+        "measurements": list(measurements[:50]),
+        "form": MeasurementForm(structures=structures, initial={"measured_on": today}),
+        "history": history_entries(indicator),
+    }
+    return render(request, "indicators/indicator_detail.html", context)
+
+
+@require_POST
+def measurement_add(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    indicator = get_visible_or_404(_INDICATORS, request.user, pk=indicator_id)
+    require_ability(indicator, request.user, "add_measurement")
+    form = MeasurementForm(request.POST, structures=Structure.objects.editable_by(request.user))
+    if form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.measurement_record(by=request.user, indicator=indicator, **form.cleaned_data),
+        )
+        if saved is not None:
+            messages.success(request, f"Mesure de {saved.structure.code} enregistrée.")
+            return redirect("indicators:indicator_detail", indicator_id=indicator.pk)
+    messages.error(
+        request,
+        "Mesure non enregistrée : " + " ".join(" ".join(str(e) for e in v) for v in form.errors.values()),
+    )
+    return redirect("indicators:indicator_detail", indicator_id=indicator.pk)

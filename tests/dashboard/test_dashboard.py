@@ -1,0 +1,114 @@
+"""The consolidated dashboard: nation → region → structure → actions, in the perimeter, in constant queries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from bascule.dashboard.selectors import Filters, dashboard
+from tests.programmes.factories import ActionFactory
+
+
+def _codes(board):
+    return [row.structure.code if row.structure else "national" for row in board["lines"]]
+
+
+def test_national_sees_every_region_and_its_figures(world):
+    board = dashboard(user=world.national, filters=Filters(), root=None)
+    assert _codes(board) == ["national", "R28", "R53"]
+    rows = dict(zip(_codes(board), board["lines"], strict=True))
+    assert (rows["R53"].actions, rows["R53"].late) == (1, 1) and rows["national"].late == 1
+    assert sum(rows["R53"].counts) == 7  # the seven standard workstreams of Bretagne
+    assert board["since"] == world.copil and board["changes"] is not None
+    assert [i["indicator"].code for i in board["indicators"]] == ["FORM"]
+    assert board["campaigns"][0]["rate"] == 0
+
+
+def test_drill_down_to_a_region_then_its_departments(world):
+    board = dashboard(user=world.national, filters=Filters(), root=world.bretagne)
+    assert _codes(board) == ["R53"]  # the region's own actions and workstreams; no department has any yet
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="5-1",
+        title="Départementale",
+        structure=world.finistere,
+        deliverables_text="2020",
+    )
+    board = dashboard(user=world.national, filters=Filters(), root=world.bretagne)
+    assert _codes(board) == ["R53", "D29"] and board["lines"][1].late == 1
+    assert [a.code for a in board["ancestors"]] == ["ETAT", "INTERMIN"]
+
+
+def test_a_region_sees_only_itself_and_filters_apply(world):
+    board = dashboard(user=world.lead_bzh, filters=Filters(), root=None)
+    assert _codes(board) == ["national", "R53"]
+    only_4 = dashboard(user=world.national, filters=Filters(workstream=4), root=None)
+    assert {sum(row.counts) for row in only_4["lines"] if row.structure} == {1}
+    involving = dashboard(user=world.national, filters=Filters(involving="D29"), root=None)
+    assert [
+        (c, r.actions) for c, r in zip(_codes(involving), involving["lines"], strict=True) if r.actions
+    ] == [("R53", 1)]
+
+
+def test_the_page_links_each_figure_and_costs_constant_queries(world, client):
+    client.force_login(world.national)
+    url = reverse("dashboard:dashboard")
+    page = client.get(url).content.decode()
+    assert "Chantiers par état" in page and "<svg" in page and "Données du graphique" in page
+    assert f"?programme=CHORUS&amp;dans={world.bretagne.pk}" in page
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(20):
+        ActionFactory(
+            by=world.national,
+            programme=world.programme,
+            code=f"8-{i}",
+            title="x",
+            structure=world.normandie if i % 2 else world.bretagne,
+            deliverables_text="2030",
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+    assert client.get(url, {"dans": str(world.normandie.pk)}).status_code == 200
+    client.force_login(world.lead_bzh)  # another region's drill-down shows nothing of it
+    other = client.get(url, {"dans": str(world.normandie.pk)}).content.decode()
+    assert "Calvados" not in other
+    assert date.today()
+
+
+def test_changes_since_a_date_come_from_history(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from bascule.programmes.models import Action, Status
+    from bascule.programmes.services import action_update, progress_add
+
+    # The world's actions as recorded on 1 January 2025; then, today, one is done and another's deadline moves.
+    Action.history.update(history_date=timezone.make_aware(dt.datetime(2025, 1, 1)))
+    progress_add(by=world.national, action=Action.objects.get(code="2-1"), status=Status.DONE)
+    nor = Action.objects.get(code="3-1")
+    action_update(by=world.national, action=nor, version=nor.version, deliverables_text="fin 2030")
+    ActionFactory(
+        by=world.national, programme=world.programme, code="6-1", title="Nouvelle", structure=world.bretagne
+    )
+
+    changes = dashboard(user=world.national, filters=Filters(since_date=date(2025, 6, 1)), root=None)[
+        "changes"
+    ]
+    assert [r["code"] for r in changes.done] == ["2-1"]
+    assert [r["code"] for r in changes.deadline_changed] == ["3-1"]
+    assert [r["code"] for r in changes.new] == ["6-1"] and changes.removed == []
+    breton = dashboard(user=world.lead_bzh, filters=Filters(since_date=date(2025, 6, 1)), root=None)[
+        "changes"
+    ]
+    assert breton.deadline_changed == []  # the Norman action is not the Breton lead's
+    before_all = dashboard(user=world.national, filters=Filters(since_date=date(2024, 1, 1)), root=None)[
+        "changes"
+    ]
+    assert sorted(r["code"] for r in before_all.new) == ["1-1", "2-1", "3-1", "6-1"]
