@@ -133,6 +133,7 @@ class Snapshot(BaseModel):
         verbose_name="figé par",
     )
     action_count = models.PositiveIntegerField("actions", default=0)
+    workstream_count = models.PositiveIntegerField("chantiers", default=0)
 
     class Meta:
         verbose_name = "état figé"
@@ -164,6 +165,7 @@ class SnapshotAction(models.Model):
     percent = models.PositiveSmallIntegerField("avancement (%)", null=True, blank=True)
     deadline_end = models.DateField("fin de l'échéance", null=True, blank=True)
     late = models.BooleanField("en retard", default=False)
+    workstream_number = models.PositiveSmallIntegerField("chantier (numéro)", null=True, blank=True)
 
     objects = SnapshotActionQuerySet.as_manager()
 
@@ -175,6 +177,41 @@ class SnapshotAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} ({self.get_status_display()})"
+
+
+class SnapshotWorkstreamQuerySet(models.QuerySet["SnapshotWorkstream"]):
+    def visible_to(self, user: Actor) -> SnapshotWorkstreamQuerySet:
+        if not has_perimeter(user):
+            return self.none()
+        return self.filter(visible_q(user, "structure__path"))
+
+
+class SnapshotWorkstream(models.Model):
+    """One regional (or departmental) workstream as it stood at a meeting: the "as of" status matrix."""
+
+    id = models.BigAutoField(primary_key=True)
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="workstreams")
+    workstream = models.ForeignKey(
+        Workstream, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    number = models.PositiveSmallIntegerField("chantier (numéro)")
+    name = models.CharField("chantier", max_length=200)
+    structure = models.ForeignKey(
+        Structure, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField("état", max_length=20, choices=Status.choices)
+    percent = models.PositiveSmallIntegerField("avancement (%)", default=0)
+
+    objects = SnapshotWorkstreamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["snapshot", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "workstream"], name="snapshot_workstream_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name} ({self.get_status_display()})"
 
 
 # --- update campaigns --------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The committee report: what a COPIL reads — summary, late actions, changes since the previous committee,
-decisions taken and awaited, campaign answers — as a PDF (WeasyPrint) or an ODT, for the reader's perimeter.
+"""The committee report: what a COPIL reads — summary, workstreams by status, late actions, changes since the
+previous committee, decisions taken and awaited, campaign answers, indicators against target with their charts — as a
+PDF (WeasyPrint) or an ODT, for the reader's perimeter.
 
 The state shown is the one frozen at the meeting when it was (so a report made later says the same thing), the
 current one otherwise, "late" judged on the meeting's day either way.
@@ -19,6 +20,7 @@ from bascule.committees.models import Meeting, SnapshotAction
 from bascule.core.charts import bar_chart_svg
 from bascule.core.exports import odf_package
 from bascule.core.system import Actor
+from bascule.indicators.selectors import indicator_panels
 from bascule.programmes.models import Action, Status, late_q
 
 ODT = "application/vnd.oasis.opendocument.text"
@@ -36,6 +38,11 @@ class Report:
     previous: Meeting | None = None
     changes: selectors.Comparison | None = None
     campaigns: list[dict[str, Any]] = field(default_factory=list)
+    workstreams: list[dict[str, Any]] = field(
+        default_factory=list
+    )  # the frozen matrix, one line per workstream
+    indicators: list[dict[str, Any]] = field(default_factory=list)  # values and trends on the meeting's day
+    statuses: list[str] = field(default_factory=lambda: [label for _, label in Status.choices])
 
     @property
     def total(self) -> int:
@@ -90,6 +97,10 @@ def build_report(*, user: Actor, meeting: Meeting) -> Report:
         previous=previous,
         changes=changes,
         campaigns=campaigns,
+        workstreams=(page["summary"] or {}).get("workstreams", []),
+        indicators=indicator_panels(
+            user=user, programme=meeting.programme, root=meeting.structure, on=meeting.held_on
+        ),
     )
 
 

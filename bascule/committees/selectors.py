@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from bascule.committees.models import Campaign, Meeting, SnapshotAction, UpdateRequest
+from bascule.committees.models import Campaign, Meeting, SnapshotAction, SnapshotWorkstream, UpdateRequest
 from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, late_q
+from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, Wave, late_q
 
 
 def meeting_scopes(*, user: Actor) -> tuple[list[Programme], list[Structure | None]]:
@@ -64,6 +64,12 @@ def meeting_rows(meetings: QuerySet[Meeting]) -> Any:
 DECISION_RELATED = ("owner", "programme__owner", "meeting__structure", "meeting__programme__owner")
 
 
+def with_actions(decisions: QuerySet[Decision], *, user: Actor) -> QuerySet[Decision]:
+    """Each decision's actions the reader may see, in one more query for the whole list (`decision.answers`)."""
+    answers = Action.objects.visible_to(user).only("id", "code", "status", "decision_id").order_by("code")
+    return decisions.prefetch_related(Prefetch("actions", queryset=answers, to_attr="answers"))
+
+
 def decisions_to_follow(*, user: Actor, meeting: Meeting) -> QuerySet[Decision]:
     """Open decisions of the same programme and scope taken before this meeting: each meeting reviews them."""
     return (
@@ -91,6 +97,7 @@ def meeting_page(*, user: Actor, meeting: Meeting) -> dict[str, Any]:
             "total": sum(by_status.values()),
             "late": rows.filter(late=True).count(),
             "by_status": [(label, by_status.get(value, 0)) for value, label in Status.choices],
+            "workstreams": frozen_workstreams(user=user, meeting=meeting),
         }
     earlier = (
         Meeting.objects.visible_to(user)
@@ -108,8 +115,10 @@ def meeting_page(*, user: Actor, meeting: Meeting) -> dict[str, Any]:
         "agenda": list(
             meeting.agenda.select_related("action", "workstream__template", "workstream__structure")
         ),
-        "decisions": list(meeting.decisions.select_related(*DECISION_RELATED).order_by("title")),
-        "to_follow": list(decisions_to_follow(user=user, meeting=meeting)),
+        "decisions": list(
+            with_actions(meeting.decisions.select_related(*DECISION_RELATED).order_by("title"), user=user)
+        ),
+        "to_follow": list(with_actions(decisions_to_follow(user=user, meeting=meeting), user=user)),
         "snapshot": snapshot,
         "summary": summary,
         "previous": earlier if snapshot is not None else None,
@@ -244,8 +253,9 @@ def diff_states(
     return result
 
 
-def _code_key(code: str) -> tuple[Any, ...]:
-    return tuple(int(p) if p.isdigit() else p for p in code.replace("-", ".").split("."))
+def _code_key(code: str) -> tuple[tuple[int, int, str], ...]:
+    """Natural order of action numbers ("2-10" after "2-9"); numbers before words in each part, any codes mixed."""
+    return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in code.replace("-", ".").split("."))
 
 
 COMPARISON_COLUMNS = ["Changement", "N°", "Action", "Avant", "Après", "Échéance avant", "Échéance après"]
@@ -264,6 +274,90 @@ def comparison_rows(comparison: Comparison) -> Any:
                 before.get("deadline_end"),
                 row["deadline_end"],
             ]
+
+
+# --- the state "as of" a committee --------------------------------------------------------------------
+@dataclass(frozen=True)
+class FrozenFilters:
+    structure: Structure | None = None  # its actions and those below; None: every frozen action
+    national: bool = False  # only the programme's national actions (no structure)
+    own_level: bool = False  # with `structure`: only the actions attached to it, not below
+    wave: Wave | None = None  # what goes live with it
+    workstream: int | None = None  # template number
+    status: str = ""
+    late: bool = False
+    soon_days: int | None = None  # not finished, deadline within that many days of the meeting
+
+
+def frozen_actions(*, user: Actor, meeting: Meeting, filters: FrozenFilters) -> QuerySet[SnapshotAction]:
+    """The actions as they stood at `meeting` (empty when its state was not frozen), within the perimeter."""
+    rows = SnapshotAction.objects.visible_to(user).filter(snapshot__meeting=meeting)
+    if filters.national:
+        rows = rows.filter(structure__isnull=True)
+    elif filters.structure is not None and filters.own_level:
+        rows = rows.filter(structure=filters.structure)
+    elif filters.structure is not None:
+        rows = rows.filter(structure__path__startswith=filters.structure.path)
+    if filters.wave is not None:
+        rows = rows.filter(filters.wave.covers_q())
+    if filters.workstream:
+        rows = rows.filter(workstream_number=filters.workstream)
+    if filters.status in Status.values:
+        rows = rows.filter(status=filters.status)
+    if filters.late:
+        rows = rows.filter(late=True)
+    if filters.soon_days is not None:
+        until = meeting.held_on + timedelta(days=filters.soon_days)
+        rows = rows.exclude(status__in=FINISHED).filter(
+            deadline_end__gte=meeting.held_on, deadline_end__lte=until
+        )
+    return rows.select_related("structure").order_by("code")
+
+
+FROZEN_COLUMNS = [
+    "N°",
+    "Action",
+    "Structure",
+    "Chantier",
+    "État",
+    "Avancement (%)",
+    "Fin d'échéance",
+    "En retard",
+]
+
+
+def frozen_rows(rows: QuerySet[SnapshotAction]) -> Any:
+    for row in rows.iterator(chunk_size=2000):
+        yield [
+            row.code,
+            row.title,
+            row.structure.name if row.structure else "national",
+            row.workstream_number,
+            row.get_status_display(),
+            row.percent,
+            row.deadline_end,
+            "oui" if row.late else "non",
+        ]
+
+
+def frozen_workstreams(*, user: Actor, meeting: Meeting) -> list[dict[str, Any]]:
+    """The workstreams' status matrix as it stood at `meeting`: one line per workstream, counts by status."""
+    counts: dict[tuple[int, str], dict[str, int]] = {}
+    rows = SnapshotWorkstream.objects.visible_to(user).filter(snapshot__meeting=meeting)
+    for number, name, state, n in (
+        rows.values_list("number", "name", "status").annotate(n=Count("id")).order_by("number")
+    ):
+        by_status = counts.setdefault((number, name), {})
+        by_status[state] = n
+    return [
+        {
+            "number": number,
+            "name": name,
+            "counts": [by_status.get(v, 0) for v in Status.values],
+            "cells": [(label, by_status.get(v, 0)) for v, label in Status.choices],
+        }
+        for (number, name), by_status in sorted(counts.items())
+    ]
 
 
 def meetings_with_snapshot(*, user: Actor, meeting: Meeting) -> list[Meeting]:

@@ -23,6 +23,7 @@ from bascule.committees.models import (
     Meeting,
     Snapshot,
     SnapshotAction,
+    SnapshotWorkstream,
     UpdateRequest,
 )
 from bascule.core.access import require_ability
@@ -30,7 +31,7 @@ from bascule.core.system import Actor, history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.models import Person, Structure
 from bascule.organisation.selectors import steering_contact
-from bascule.programmes.models import FINISHED, Action, Decision, Programme, Workstream
+from bascule.programmes.models import FINISHED, Action, Decision, Programme, Workstream, late_q
 
 MEETING_FIELDS = ("committee", "held_on", "title", "location", "minutes")
 
@@ -167,7 +168,7 @@ def snapshot_take(*, by: Actor, meeting: Meeting, on: date | None = None) -> Sna
     """Freeze the state of the meeting's actions (national: the whole programme; regional: its region's).
 
     Once per meeting: the state "as of" a committee never changes afterwards. "Late" is judged on the meeting's
-    day (or `on`), with the same rule as everywhere (`Action.is_late_on`).
+    day (or `on`), with the same rule as everywhere (`late_q`). The workstreams' statuses are frozen with them.
     """
     require_ability(meeting, by, "snapshot", "Cette réunion est hors de votre périmètre de modification.")
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -175,30 +176,57 @@ def snapshot_take(*, by: Actor, meeting: Meeting, on: date | None = None) -> Sna
         raise PermissionDenied("L'état de cette réunion est déjà figé : il ne change plus.")
     day = on or meeting.held_on
     actions = Action.objects.filter(programme=meeting.programme)
+    workstreams = Workstream.objects.filter(template__programme=meeting.programme)
     if meeting.structure is not None:
         actions = actions.filter(structure__path__startswith=meeting.structure.path)
+        workstreams = workstreams.filter(structure__path__startswith=meeting.structure.path)
     snapshot = Snapshot.objects.create(meeting=meeting, taken_by=history_author(by))
+    late = set(actions.filter(late_q(day)).values_list("id", flat=True))
     rows = [
         SnapshotAction(
             snapshot=snapshot,
-            action_id=a.pk,
-            action_key=a.pk,
-            code=a.code,
-            title=a.title,
-            structure_id=a.structure_id,
-            status=a.status,
-            percent=a.percent,
-            deadline_end=a.deadline_end,
-            late=a.is_late_on(day),
+            action_id=a["id"],
+            action_key=a["id"],
+            code=a["code"],
+            title=a["title"],
+            structure_id=a["structure_id"],
+            status=a["status"],
+            percent=a["percent"],
+            deadline_end=a["deadline_end"],
+            late=a["id"] in late,
+            workstream_number=a["workstream__template__number"],
         )
-        for a in actions.only(
-            "id", "code", "title", "structure_id", "status", "percent", "deadline_end"
+        for a in actions.values(
+            "id",
+            "code",
+            "title",
+            "structure_id",
+            "status",
+            "percent",
+            "deadline_end",
+            "workstream__template__number",
         ).iterator(chunk_size=5000)
     ]
     SnapshotAction.objects.bulk_create(rows, batch_size=2000)
+    frozen = [
+        SnapshotWorkstream(
+            snapshot=snapshot,
+            workstream_id=w["id"],
+            number=w["template__number"],
+            name=w["template__name"],
+            structure_id=w["structure_id"],
+            status=w["status"],
+            percent=w["percent"],
+        )
+        for w in workstreams.values(
+            "id", "template__number", "template__name", "structure_id", "status", "percent"
+        )
+    ]
+    SnapshotWorkstream.objects.bulk_create(frozen, batch_size=2000)
     snapshot.action_count = len(rows)
-    snapshot.save(update_fields=["action_count"])
-    save_historised(meeting, by=by, reason=f"État figé : {len(rows)} action(s)")
+    snapshot.workstream_count = len(frozen)
+    snapshot.save(update_fields=["action_count", "workstream_count"])
+    save_historised(meeting, by=by, reason=f"État figé : {len(rows)} action(s), {len(frozen)} chantier(s)")
     return snapshot
 
 

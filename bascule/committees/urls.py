@@ -14,6 +14,7 @@ urlpatterns = [
     path("<uuid:meeting_id>/decisions/", views.decision_add, name="decision_add"),
     path("<uuid:meeting_id>/figer/", views.snapshot_take, name="snapshot_take"),
     path("<uuid:meeting_id>/comparer/", views.meeting_compare, name="meeting_compare"),
+    path("<uuid:meeting_id>/etat/", views.meeting_state, name="meeting_state"),
     path("<uuid:meeting_id>/releve/", views.meeting_report, name="meeting_report"),
     path("decisions/<uuid:decision_id>/suivi/", views.decision_follow_up, name="decision_follow_up"),
 ]

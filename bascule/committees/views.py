@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -29,20 +28,18 @@ from bascule.committees.forms import (
 from bascule.committees.models import Campaign, Committee, Meeting, UpdateRequest
 from bascule.core.access import get_visible_or_404, read_only_post, require_ability, require_user_ability
 from bascule.core.exports import export_format, table_response
-from bascule.core.forms import run_service
+from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
+from bascule.core.parsing import is_uuid
 from bascule.core.services import taskrun_start
 from bascule.organisation.models import Person, Structure
+from bascule.organisation.selectors import visible_structure
 from bascule.programmes.forms import ProgressForm
-from bascule.programmes.models import Action, Decision
+from bascule.programmes.models import Action, Decision, Status, Wave
 from bascule.programmes.services import progress_add
 
 _MEETINGS = Meeting.objects.select_related("programme__owner", "structure")
-
-
-def _errors(form: object) -> str:
-    return " ".join(" ".join(str(e) for e in v) for v in form.errors.values())  # type: ignore[attr-defined]
 
 
 @require_GET
@@ -90,8 +87,43 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "compare_form": CompareForm(
             meetings=selectors.meetings_with_snapshot(user=request.user, meeting=meeting)
         ),
+        "statuses": Status.choices,
     }
     return render(request, "committees/meeting_detail.html", context)
+
+
+@require_GET
+def meeting_state(request: HttpRequest, meeting_id: str) -> HttpResponse:
+    """The actions as they stood at the meeting: the rows behind every figure of the dashboard "as of" it."""
+    meeting = get_visible_or_404(_MEETINGS, request.user, pk=meeting_id)
+    structure = visible_structure(user=request.user, pk=request.GET.get("dans", ""))
+    number = request.GET.get("chantier", "")
+    days = request.GET.get("a_jours", "")
+    wave = request.GET.get("vague", "")
+    filters = selectors.FrozenFilters(
+        structure=structure,
+        national=request.GET.get("national") == "on",
+        own_level=request.GET.get("propre") == "on",
+        wave=Wave.objects.filter(programme=meeting.programme, pk=wave).first() if is_uuid(wave) else None,
+        workstream=int(number) if number.isdigit() and len(number) < 4 else None,
+        status=request.GET.get("etat", "")[:20],
+        late=request.GET.get("retard") == "on",
+        soon_days=int(days) if days.isdigit() and len(days) < 4 else None,
+    )
+    rows = selectors.frozen_actions(user=request.user, meeting=meeting, filters=filters)
+    if fmt := export_format(request):
+        return table_response(
+            fmt,
+            selectors.FROZEN_COLUMNS,
+            selectors.frozen_rows(rows),
+            filename_stem=f"etat-{meeting.held_on:%Y-%m-%d}",
+            title=f"État au {meeting.held_on:%d/%m/%Y}",
+        )
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {"meeting": meeting, "page_obj": page, "filters": filters, "statuses": Status.choices}
+    return render_partial_or_full(
+        request, "committees/meeting_state.html", "committees/includes/frozen_table.html", context
+    )
 
 
 def meeting_edit(request: HttpRequest, meeting_id: str) -> HttpResponse:
@@ -120,7 +152,7 @@ def meeting_attendees(request: HttpRequest, meeting_id: str) -> HttpResponse:
     require_ability(meeting, request.user, "change")
     form = AttendeesForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Participants non enregistrés : " + _errors(form))
+        messages.error(request, "Participants non enregistrés : " + form_errors(form))
         return redirect("committees:meeting_detail", meeting_id=meeting.pk)
     emails = {e.lower() for e in _SPLIT.split(form.cleaned_data["people"]) if e}
     codes = {c.upper() for c in _SPLIT.split(form.cleaned_data["structures"]) if c}
@@ -162,7 +194,7 @@ def agenda_item_add(request: HttpRequest, meeting_id: str) -> HttpResponse:
             )
             messages.success(request, "Le point est ajouté à l'ordre du jour.")
     else:
-        messages.error(request, "Point non ajouté : " + _errors(form))
+        messages.error(request, "Point non ajouté : " + form_errors(form))
     return redirect("committees:meeting_detail", meeting_id=meeting.pk)
 
 
@@ -185,7 +217,7 @@ def decision_add(request: HttpRequest, meeting_id: str) -> HttpResponse:
                 request, "La décision est enregistrée ; elle sera suivie aux prochaines réunions."
             )
     else:
-        messages.error(request, "Décision non enregistrée : " + _errors(form))
+        messages.error(request, "Décision non enregistrée : " + form_errors(form))
     return redirect("committees:meeting_detail", meeting_id=meeting.pk)
 
 
@@ -202,7 +234,7 @@ def decision_follow_up(request: HttpRequest, decision_id: str) -> HttpResponse:
         services.decision_follow_up(by=request.user, decision=decision, **form.cleaned_data)
         messages.success(request, f"Suivi de la décision « {decision.title} » enregistré.")
     else:
-        messages.error(request, "Suivi non enregistré : " + _errors(form))
+        messages.error(request, "Suivi non enregistré : " + form_errors(form))
     back = request.POST.get("meeting")
     meeting = Meeting.objects.visible_to(request.user).filter(pk=back).first() if back else None
     target = meeting or decision.meeting
@@ -320,7 +352,7 @@ def request_progress(request: HttpRequest, updaterequest_id: str) -> HttpRespons
     update = get_visible_or_404(_REQUESTS, request.user, pk=updaterequest_id)
     require_ability(update, request.user, "answer")
     wanted = request.POST.get("action")
-    action = update.actions.filter(pk=wanted).first() if _is_uuid(wanted) else None
+    action = update.actions.filter(pk=wanted).first() if is_uuid(wanted) else None
     if action is None:
         messages.error(request, "Cette action ne fait pas partie de la demande.")
         return redirect("committees:request_detail", updaterequest_id=update.pk)
@@ -329,7 +361,7 @@ def request_progress(request: HttpRequest, updaterequest_id: str) -> HttpRespons
         progress_add(by=request.user, action=action, **form.cleaned_data)
         messages.success(request, f"Avancement de l'action {action.code} enregistré.")
     else:
-        messages.error(request, f"Action {action.code} non mise à jour : " + _errors(form))
+        messages.error(request, f"Action {action.code} non mise à jour : " + form_errors(form))
     return redirect("committees:request_detail", updaterequest_id=update.pk)
 
 
@@ -360,16 +392,8 @@ def request_review(request: HttpRequest, updaterequest_id: str) -> HttpResponse:
                 request, f"{update.structure.code} : réponse {'validée' if accept else 'renvoyée'}."
             )
     else:
-        messages.error(request, "Avis non enregistré : " + _errors(form))
+        messages.error(request, "Avis non enregistré : " + form_errors(form))
     return redirect("committees:campaign_detail", campaign_id=update.campaign_id)
-
-
-def _is_uuid(value: str | None) -> bool:
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
 
 
 @read_only_post

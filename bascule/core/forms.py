@@ -50,6 +50,11 @@ class VersionedModelForm(forms.ModelForm):  # type: ignore[type-arg]
         return {name: self.cleaned_data[name] for name in self._meta.fields or ()}
 
 
+def form_errors(form: forms.BaseForm) -> str:
+    """A form's errors in one sentence, for the message shown after a redirect."""
+    return " ".join(" ".join(str(e) for e in errors) for errors in form.errors.values())
+
+
 def run_service(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
     """Call a service; turn its refusals (conflict, invalid value, out of perimeter) into form errors."""
     try:

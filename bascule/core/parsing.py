@@ -6,6 +6,7 @@ Each parser returns the value or raises `ValueError` with a French message for t
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -14,6 +15,15 @@ from bascule.core.spreadsheets import normalise_label
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00)?)?$")
 _FRENCH = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})$")
+
+
+def is_uuid(value: object) -> bool:
+    """Whether a query-string value is an identifier (checked before it reaches a query)."""
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def parse_date(text: str) -> date | None:

@@ -6,25 +6,31 @@ Every figure is computed from a handful of queries whatever the number of action
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from bascule.committees.models import Campaign, Meeting
-from bascule.committees.selectors import Comparison, campaign_page, compare_since, compare_with_today
+from bascule.committees.models import Campaign, Meeting, SnapshotAction, SnapshotWorkstream
+from bascule.committees.selectors import (
+    Comparison,
+    campaign_page,
+    compare_meetings,
+    compare_since,
+    compare_with_today,
+)
 from bascule.core.access import perimeter_tops
-from bascule.core.charts import bar_chart_svg, line_chart_svg
+from bascule.core.charts import bar_chart_svg
+from bascule.core.parsing import is_uuid
 from bascule.core.system import Actor
-from bascule.indicators.models import Indicator
-from bascule.indicators.selectors import consolidate, trend
+from bascule.indicators.selectors import indicator_panels
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes.models import FINISHED, Action, Programme, Status, Wave, Workstream, late_q
+from bascule.programmes.selectors import NATIONAL
 
 UPCOMING_DAYS = 30
 
@@ -37,6 +43,7 @@ class Filters:
     involving: str = ""  # structure code, lead or partner
     since: str = ""  # meeting id whose frozen state the changes are counted from
     since_date: date | None = None  # or a date: the former state read from the actions' history
+    as_of: str = ""  # meeting id: every figure as it stood at that committee (its frozen state)
 
 
 @dataclass
@@ -48,7 +55,52 @@ class Row:
     actions: int = 0
     drill: str = ""  # the dashboard one level down ("" at the bottom)
     counts: list[int] = field(default_factory=list)  # workstreams per status, in the order of Status
-    actions_url: str = ""
+    actions_url: str = ""  # the rows behind `actions`, `late` and `soon`
+    late_url: str = ""
+    soon_url: str = ""
+
+
+@dataclass(frozen=True)
+class _Links:
+    """Where each figure of a row is checked row by row: today's action list, or the state frozen at a meeting."""
+
+    programme: Programme
+    as_of: Meeting | None
+    wave: str
+    workstream: int | None
+    today: date
+
+    def fill(self, row: Row, structure: Structure | None, *, own_level: bool) -> None:
+        if self.as_of is not None:
+            where: dict[str, str] = {"national": "on"} if structure is None else {"dans": str(structure.pk)}
+            if own_level:
+                where["propre"] = "on"
+            if self.wave:
+                where["vague"] = self.wave
+            if self.workstream:
+                where["chantier"] = str(self.workstream)
+            url = reverse("committees:meeting_state", args=[self.as_of.pk]) + "?" + urlencode(where)
+            row.actions_url, row.late_url = url, url + "&retard=on"
+            row.soon_url = url + f"&a_jours={UPCOMING_DAYS}"
+            return
+        # A region's actions by its INSEE code; below, the actions that name the structure (lead or partner).
+        where = {"programme": self.programme.code}
+        if self.wave:
+            where["wave"] = self.wave
+        if self.workstream:
+            where["workstream"] = str(self.workstream)
+        if structure is None:
+            where["region"] = NATIONAL
+        else:
+            where.update(
+                {"region": structure.region}
+                if structure.kind == StructureKind.REGION
+                else {"involving": structure.code}
+            )
+        url = reverse("programmes:action_list") + "?" + urlencode(where)
+        row.actions_url, row.late_url = url, url + "&late=on"
+        soon_to = self.today + timedelta(days=UPCOMING_DAYS)
+        row.soon_url = url + f"&deadline_from={self.today:%Y-%m-%d}&due_by={soon_to:%Y-%m-%d}"
 
 
 def _children(user: Actor, root: Structure | None) -> list[Structure]:
@@ -67,29 +119,46 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
     )
     if programme is None:
         return None
-    today = timezone.localdate()
+    meetings = list(
+        Meeting.objects.visible_to(user)
+        .filter(programme=programme, snapshot__isnull=False)
+        .select_related("structure", "programme__owner")
+        .order_by("-held_on")
+    )
+    as_of = next((m for m in meetings if str(m.pk) == filters.as_of), None)
+    # "As of" a committee, every figure is read from the state frozen at it, judged on its day.
+    today = as_of.held_on if as_of is not None else timezone.localdate()
     soon_to = today + timedelta(days=UPCOMING_DAYS)
     children = _children(user, root)
-    wave = Wave.objects.filter(programme=programme, pk=filters.wave).first() if _uuid(filters.wave) else None
+    wave = (
+        Wave.objects.filter(programme=programme, pk=filters.wave).first() if is_uuid(filters.wave) else None
+    )
 
-    workstreams = Workstream.objects.visible_to(user).filter(template__programme=programme)
-    actions = Action.objects.visible_to(user).filter(programme=programme)
+    workstreams: QuerySet[Any]
+    actions: QuerySet[Any]
+    if as_of is not None:
+        workstreams = SnapshotWorkstream.objects.visible_to(user).filter(snapshot__meeting=as_of)
+        actions = SnapshotAction.objects.visible_to(user).filter(snapshot__meeting=as_of)
+        number, action_number, through = "number", "workstream_number", "action__"
+    else:
+        workstreams = Workstream.objects.visible_to(user).filter(template__programme=programme)
+        actions = Action.objects.visible_to(user).filter(programme=programme)
+        number, action_number, through = "template__number", "workstream__template__number", ""
     if root is not None:
         workstreams = workstreams.filter(structure__path__startswith=root.path)
         actions = actions.filter(structure__path__startswith=root.path)
     if wave is not None:
-        wave_paths = list(wave.structures.values_list("path", flat=True))
-        in_wave = Q(pk__in=[])
-        for path in wave_paths:
-            in_wave |= Q(structure__path__startswith=path)
+        in_wave = wave.covers_q()
         workstreams = workstreams.filter(in_wave)
         actions = actions.filter(in_wave)
     if filters.workstream:
-        workstreams = workstreams.filter(template__number=filters.workstream)
-        actions = actions.filter(workstream__template__number=filters.workstream)
+        workstreams = workstreams.filter(**{number: filters.workstream})
+        actions = actions.filter(**{action_number: filters.workstream})
     if filters.involving:
+        # As of a committee, an action's leads and partners are today's (they are not frozen).
         actions = actions.filter(
-            Q(lead_structures__code=filters.involving) | Q(partner_structures__code=filters.involving)
+            Q(**{f"{through}lead_structures__code": filters.involving})
+            | Q(**{f"{through}partner_structures__code": filters.involving})
         ).distinct()
 
     rows = {child.pk: Row(structure=child) for child in children}
@@ -110,7 +179,7 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         row = row_for(path)
         if row is not None:
             row.statuses[state] = row.statuses.get(state, 0) + 1
-    late_ids = set(actions.filter(late_q(today)).values_list("id", flat=True))
+    late_ids = set(actions.filter(Q(late=True) if as_of else late_q(today)).values_list("id", flat=True))
     for pk, path, state, end in actions.values_list("id", "structure__path", "status", "deadline_end"):
         row = row_for(path)
         if row is None:
@@ -124,28 +193,28 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         base["chantier"] = str(filters.workstream)
     if filters.involving:
         base["structure"] = filters.involving
+    if as_of is not None:
+        base["au"] = str(as_of.pk)
+    links = _Links(
+        programme=programme,
+        as_of=as_of,
+        wave=str(wave.pk) if wave else "",
+        workstream=filters.workstream,
+        today=today,
+    )
     for child in children:
         row = rows[child.pk]
         has_below = child.kind in {StructureKind.REGION, StructureKind.INTERMINISTERIAL} or child.depth < 3
         row.drill = "?" + urlencode({**base, "dans": str(child.pk)}) if has_below else ""
-        # A region's actions by its INSEE code; below, the actions that name the structure (lead or partner).
-        where = {"region": child.region} if child.kind == StructureKind.REGION else {"involving": child.code}
-        row.actions_url = (
-            reverse("programmes:action_list") + "?" + urlencode({"programme": programme.code, **where})
-        )
+        links.fill(row, child, own_level=False)
     for r in [*rows.values(), national, own]:
-        r.counts = [r.statuses.get(value, 0) for value in Status.values]
+        r.counts = [r.statuses.get(value, 0) for value, _ in Status.choices]
     lines = [r for r in rows.values() if r.actions or r.statuses]
     if root is None and (national.actions or national.statuses):
-        national.actions_url = (
-            reverse("programmes:action_list") + "?" + urlencode({"programme": programme.code})
-        )
+        links.fill(national, None, own_level=False)
         lines.insert(0, national)
     if root is not None and (own.actions or own.statuses):
-        where = {"region": root.region} if root.kind == StructureKind.REGION else {"involving": root.code}
-        own.actions_url = (
-            reverse("programmes:action_list") + "?" + urlencode({"programme": programme.code, **where})
-        )
+        links.fill(own, root, own_level=True)
         lines.insert(0, own)
 
     totals: dict[str, int] = {}
@@ -153,43 +222,29 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         for state, n in r.statuses.items():
             totals[state] = totals.get(state, 0) + n
     status_rows = [(label, totals.get(value, 0)) for value, label in Status.choices]
-    meetings = list(
-        Meeting.objects.visible_to(user)
-        .filter(programme=programme, snapshot__isnull=False)
-        .select_related("structure", "programme__owner")
-        .order_by("-held_on")
-    )
-    since = next((m for m in meetings if str(m.pk) == filters.since), meetings[0] if meetings else None)
     changes: Comparison | None = None
-    if filters.since_date is not None:
-        since = None
-        changes = compare_since(user=user, programme=programme, day=filters.since_date, root=root)
-    elif since is not None:
-        changes = compare_with_today(user=user, meeting=since)
+    if as_of is not None:
+        # What changed from an earlier committee to this one (by default the one just before).
+        earlier = [m for m in meetings if m.held_on < as_of.held_on]
+        since = next((m for m in earlier if str(m.pk) == filters.since), earlier[0] if earlier else None)
+        if since is not None:
+            changes = compare_meetings(user=user, before=since, after=as_of)
+        campaigns_of = Campaign.objects.visible_to(user).filter(programme=programme, meeting=as_of)
+    else:
+        since = next((m for m in meetings if str(m.pk) == filters.since), meetings[0] if meetings else None)
+        if filters.since_date is not None:
+            since = None
+            changes = compare_since(user=user, programme=programme, day=filters.since_date, root=root)
+        elif since is not None:
+            changes = compare_with_today(user=user, meeting=since)
+        campaigns_of = Campaign.objects.visible_to(user).filter(
+            programme=programme, state=Campaign.State.OPEN
+        )
     campaigns = [
         {"campaign": c, **campaign_page(user=user, campaign=c)}
-        for c in Campaign.objects.visible_to(user)
-        .filter(programme=programme, state=Campaign.State.OPEN)
-        .select_related("programme__owner", "meeting")
+        for c in campaigns_of.select_related("programme__owner", "meeting")
     ]
-    indicators = []
-    for indicator in Indicator.objects.filter(programme=programme).order_by("code"):
-        consolidation = consolidate(user=user, indicator=indicator, root=root, on=today)
-        points = trend(user=user, indicator=indicator, root=root, months=6, on=today)
-        indicators.append(
-            {
-                "indicator": indicator,
-                "total": consolidation.total,
-                "points": points,
-                "chart": line_chart_svg(
-                    [(label, float(v) if v is not None else None) for label, v in points],
-                    title=f"{indicator.name} : six derniers mois",
-                    target=float(indicator.target_value) if indicator.target_value is not None else None,
-                    width=420,
-                    height=180,
-                ),
-            }
-        )
+    indicators = indicator_panels(user=user, programme=programme, root=root, on=today)
     return {
         "programme": programme,
         "programmes": programmes,
@@ -204,6 +259,7 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         "soon": sum(r.soon for r in lines),
         "days": UPCOMING_DAYS,
         "meetings": meetings,
+        "as_of": as_of,
         "since": since,
         "changes": changes,
         "campaigns": campaigns,
@@ -218,11 +274,3 @@ def _ancestors(user: Actor, root: Structure | None) -> list[Structure]:
     parts = [p for p in root.path.strip("/").split("/") if p]
     paths = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts) - 1)]
     return list(Structure.objects.visible_to(user).filter(path__in=paths).order_by("depth"))
-
-
-def _uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from django.http import HttpRequest, HttpResponse
@@ -11,15 +10,11 @@ from django.views.decorators.http import require_GET
 
 from bascule.dashboard import selectors
 from bascule.organisation.models import Structure
+from bascule.organisation.selectors import visible_structure
 
 
 def _root(request: HttpRequest) -> Structure | None:
-    wanted = request.GET.get("dans", "")
-    try:
-        uuid.UUID(wanted)
-    except ValueError:
-        return None
-    return Structure.objects.visible_to(request.user).filter(pk=wanted).first()
+    return visible_structure(user=request.user, pk=request.GET.get("dans", ""))
 
 
 def _date(value: str) -> date | None:
@@ -39,6 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         involving=request.GET.get("structure", "")[:100],
         since=request.GET.get("depuis", "")[:40],
         since_date=_date(request.GET.get("depuis_le", "")),
+        as_of=request.GET.get("au", "")[:40],
     )
     context = selectors.dashboard(user=request.user, filters=filters, root=_root(request))
     return render(request, "dashboard/dashboard.html", {"board": context, "filters": filters})

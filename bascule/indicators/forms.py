@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from bascule.core.forms import DateInput
+from bascule.core.forms import DateInput, VersionedModelForm, version_field
 from bascule.core.forms import model_max_length as _max
 from bascule.indicators.models import Aggregation, Indicator, Measurement
+from bascule.indicators.services import INDICATOR_FIELDS
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes.models import Programme
 
@@ -32,6 +34,29 @@ class IndicatorForm(DsfrBaseForm):
     def __init__(self, *args: Any, programmes: list[Programme], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = Programme.objects.filter(pk__in=[p.pk for p in programmes])
+
+
+class IndicatorEditForm(VersionedModelForm, DsfrBaseForm):
+    """The definition of an existing indicator (its programme does not change)."""
+
+    class Meta:
+        model = Indicator
+        fields = list(INDICATOR_FIELDS)
+        widgets = {"target_date": DateInput(), "description": forms.Textarea(attrs={"rows": 3})}
+
+
+class LinkedActionsForm(DsfrBaseForm):
+    version = version_field()
+    codes = forms.CharField(
+        label="N° des actions liées",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Séparés par des virgules ou des espaces, par exemple « 2-1, 3-4 ». Vide : aucune action liée.",
+    )
+
+    def codes_list(self) -> list[str]:
+        return [code for code in re.split(r"[\s,;]+", self.cleaned_data["codes"]) if code]
 
 
 class MeasurementForm(DsfrBaseForm):

@@ -54,7 +54,7 @@ class Indicator(VersionedModel):
         Action, blank=True, related_name="indicators", verbose_name="actions liées"
     )
 
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], m2m_fields=[actions])
     objects = IndicatorQuerySet.as_manager()
 
     class Meta:

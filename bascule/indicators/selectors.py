@@ -12,10 +12,11 @@ from typing import Any
 from django.db.models import Max, Q, QuerySet
 
 from bascule.core.access import perimeter_tops
+from bascule.core.charts import line_chart_svg
 from bascule.core.system import Actor
 from bascule.indicators.models import Aggregation, Indicator, Measurement
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import Programme
+from bascule.programmes.models import Action, Programme
 
 
 def indicator_programmes(*, user: Actor) -> list[Programme]:
@@ -175,6 +176,48 @@ def trend(
             position += 1
         points.append((label, aggregate(indicator.aggregation, latest.values())))
     return points
+
+
+def indicator_panels(
+    *,
+    user: Actor,
+    programme: Programme,
+    root: Structure | None = None,
+    on: date | None = None,
+    months: int = 6,
+) -> list[dict[str, Any]]:
+    """Each indicator of the programme as the dashboard and the committee report show it: the consolidated value
+    on `on` under `root`, who answered, and the trend of the last months as a chart (with its data)."""
+    day = on or date.today()
+    panels = []
+    for indicator in Indicator.objects.filter(programme=programme).order_by("code"):
+        points = trend(user=user, indicator=indicator, root=root, months=months, on=day)
+        target = float(indicator.target_value) if indicator.target_value is not None else None
+        panels.append(
+            {
+                "indicator": indicator,
+                "total": consolidate(user=user, indicator=indicator, root=root, on=day).total,
+                "points": points,
+                "chart": line_chart_svg(
+                    [(label, float(v) if v is not None else None) for label, v in points],
+                    title=f"{indicator.name} : {months} derniers mois",
+                    target=target,
+                    width=420,
+                    height=180,
+                ),
+            }
+        )
+    return panels
+
+
+def linked_actions(*, user: Actor, indicator: Indicator) -> list[Action]:
+    """The actions the indicator measures that the reader may see."""
+    return list(
+        indicator.actions.all()
+        .filter(pk__in=Action.objects.visible_to(user).values("pk"))
+        .select_related("structure")
+        .order_by("code")
+    )
 
 
 def recent_measurements(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,7 +15,7 @@ from bascule.core.system import Actor
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.indicators.models import Aggregation, Indicator, Measurement
 from bascule.organisation.models import Structure
-from bascule.programmes.models import Programme
+from bascule.programmes.models import Action, Programme
 
 INDICATOR_FIELDS = (
     "code",
@@ -44,6 +45,39 @@ def indicator_update(*, by: Actor, indicator: Indicator, version: int, **changes
     check_fields(changes, INDICATOR_FIELDS, "indicateur")
     require_ability(indicator, by, "change", "Seuls les pilotes du programme modifient ses indicateurs.")
     return update_versioned(indicator, by=by, version=version, changes=changes, allowed=INDICATOR_FIELDS)
+
+
+LINKED_ACTIONS_MAX = 200
+
+
+@transaction.atomic
+def indicator_link_actions(
+    *, by: Actor, indicator: Indicator, version: int, codes: Sequence[str]
+) -> Indicator:
+    """Set the actions the indicator measures (by their numbers in its programme); replaces the former list."""
+    require_ability(indicator, by, "change", "Seuls les pilotes du programme modifient ses indicateurs.")
+    wanted = {code.strip() for code in codes if code.strip()}
+    if len(wanted) > LINKED_ACTIONS_MAX:
+        raise ValidationError({"actions": f"Au plus {LINKED_ACTIONS_MAX} actions liées à un indicateur."})
+    actions = list(Action.objects.visible_to(by).filter(programme=indicator.programme, code__in=wanted))
+    missing = sorted(wanted - {a.code for a in actions})
+    if missing:
+        shown = ", ".join(missing[:10]) + ("…" if len(missing) > 10 else "")
+        raise ValidationError(
+            {
+                "actions": f"Aucune action n° {shown} dans le programme {indicator.programme.code} et votre périmètre."
+            }
+        )
+    listed = ", ".join(sorted(wanted)) or "aucune"
+    return update_versioned(
+        indicator,
+        by=by,
+        version=version,
+        changes={},
+        allowed=INDICATOR_FIELDS,
+        reason=f"Actions liées : {listed}",
+        before_save=lambda current: current.actions.set(actions),  # on the locked row, before its history row
+    )
 
 
 @transaction.atomic

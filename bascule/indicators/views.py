@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,12 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
 from bascule.core.charts import line_chart_svg
 from bascule.core.exports import export_format, table_response
-from bascule.core.forms import run_service
+from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.indicators import selectors, services
-from bascule.indicators.forms import IndicatorForm, MeasurementForm
+from bascule.indicators.forms import IndicatorEditForm, IndicatorForm, LinkedActionsForm, MeasurementForm
 from bascule.indicators.models import Indicator
 from bascule.organisation.models import Structure
+from bascule.organisation.selectors import visible_structure
 
 _INDICATORS = Indicator.objects.select_related("programme__owner")
 
@@ -47,13 +46,47 @@ def indicator_create(request: HttpRequest) -> HttpResponse:
     return render(request, "indicators/indicator_form.html", {"form": form})
 
 
+def indicator_edit(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    indicator = get_visible_or_404(_INDICATORS, request.user, pk=indicator_id)
+    require_ability(indicator, request.user, "change")
+    form = IndicatorEditForm(request.POST or None, instance=indicator)
+    if request.method == "POST" and form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.indicator_update(
+                by=request.user, indicator=indicator, version=form.cleaned_data["version"], **form.values()
+            ),
+        )
+        if saved is not None:
+            messages.success(request, f"L'indicateur « {saved.code} » est enregistré.")
+            return redirect("indicators:indicator_detail", indicator_id=saved.pk)
+    return render(request, "indicators/indicator_form.html", {"form": form, "indicator": indicator})
+
+
+@require_POST
+def indicator_actions(request: HttpRequest, indicator_id: str) -> HttpResponse:
+    indicator = get_visible_or_404(_INDICATORS, request.user, pk=indicator_id)
+    require_ability(indicator, request.user, "change")
+    form = LinkedActionsForm(request.POST)
+    if form.is_valid():
+        saved = run_service(
+            form,
+            lambda: services.indicator_link_actions(
+                by=request.user,
+                indicator=indicator,
+                version=form.cleaned_data["version"],
+                codes=form.codes_list(),
+            ),
+        )
+        if saved is not None:
+            messages.success(request, "Les actions liées sont enregistrées.")
+            return redirect("indicators:indicator_detail", indicator_id=indicator.pk)
+    messages.error(request, "Actions liées non enregistrées : " + form_errors(form))
+    return redirect("indicators:indicator_detail", indicator_id=indicator.pk)
+
+
 def _root(request: HttpRequest) -> Structure | None:
-    wanted = request.GET.get("dans", "")
-    try:
-        uuid.UUID(wanted)
-    except ValueError:
-        return None
-    return Structure.objects.visible_to(request.user).filter(pk=wanted).first()
+    return visible_structure(user=request.user, pk=request.GET.get("dans", ""))
 
 
 @require_GET
@@ -91,6 +124,13 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
         "chart": chart,
         "measurements": list(measurements[:50]),
         "form": MeasurementForm(structures=structures, initial={"measured_on": today}),
+        "linked": selectors.linked_actions(user=request.user, indicator=indicator),
+        "actions_form": LinkedActionsForm(
+            initial={
+                "version": indicator.version,
+                "codes": ", ".join(indicator.actions.order_by("code").values_list("code", flat=True)),
+            }
+        ),
         "history": history_entries(indicator),
     }
     return render(request, "indicators/indicator_detail.html", context)
@@ -109,8 +149,5 @@ def measurement_add(request: HttpRequest, indicator_id: str) -> HttpResponse:
         if saved is not None:
             messages.success(request, f"Mesure de {saved.structure.code} enregistrée.")
             return redirect("indicators:indicator_detail", indicator_id=indicator.pk)
-    messages.error(
-        request,
-        "Mesure non enregistrée : " + " ".join(" ".join(str(e) for e in v) for v in form.errors.values()),
-    )
+    messages.error(request, "Mesure non enregistrée : " + form_errors(form))
     return redirect("indicators:indicator_detail", indicator_id=indicator.pk)

@@ -16,6 +16,7 @@ from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bascule.core.access import perimeter_description, perimeter_tops
+from bascule.core.parsing import is_uuid
 from bascule.core.roles import Role
 from bascule.core.spreadsheets import normalise_label
 from bascule.core.system import Actor
@@ -84,6 +85,11 @@ def structure_rows(structures: QuerySet[Structure]) -> Iterator[list[Any]]:
             s.valid_from,
             s.valid_to,
         ]
+
+
+def visible_structure(*, user: Actor, pk: str | None) -> Structure | None:
+    """The structure a query string names (`?dans=<id>`), if the user may see it; otherwise None, never an error."""
+    return Structure.objects.visible_to(user).filter(pk=pk).first() if pk and is_uuid(pk) else None
 
 
 def structure_tree_roots(*, user: Actor) -> QuerySet[Structure]:

@@ -23,6 +23,7 @@ from bascule.programmes.models import (
     Wave,
     Workstream,
 )
+from bascule.programmes.selectors import NATIONAL
 from bascule.programmes.services import ACTION_EDITABLE
 
 
@@ -79,7 +80,13 @@ class ActionFilterForm(DsfrBaseForm):
     programme = forms.ChoiceField(label="Programme", required=False)
     wave = forms.ChoiceField(label="Vague", required=False)
     region = forms.ChoiceField(
-        label="Région", choices=[("", "Toutes"), *sorted(REGIONS.items(), key=lambda i: i[1])], required=False
+        label="Région",
+        choices=[
+            ("", "Toutes"),
+            (NATIONAL, "Actions nationales"),
+            *sorted(REGIONS.items(), key=lambda i: i[1]),
+        ],
+        required=False,
     )
     workstream = forms.IntegerField(label="Chantier (numéro)", required=False, min_value=1)
     involving = forms.CharField(
@@ -89,6 +96,9 @@ class ActionFilterForm(DsfrBaseForm):
     late = forms.BooleanField(label="En retard seulement", required=False)
     deadline_from = forms.DateField(label="Échéance à partir du", widget=DateInput(), required=False)
     deadline_to = forms.DateField(label="Échéance jusqu'au", widget=DateInput(), required=False)
+    due_by = forms.DateField(
+        label="Non terminées, à finir au plus tard le", widget=DateInput(), required=False
+    )
 
     def __init__(self, *args: Any, programmes: list[Programme], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -162,7 +172,15 @@ class ActionCreateForm(DsfrBaseForm):
         max_length=_max(Action, "deliverables_text"),
     )
 
-    def __init__(self, *args: Any, programmes: Any, structures: Any, **kwargs: Any) -> None:
+    decision = forms.ModelChoiceField(
+        label="En réponse à la décision",
+        queryset=Decision.objects.none(),
+        required=False,
+        help_text="Facultatif : la décision de comité que cette action met en œuvre.",
+    )
+
+    def __init__(self, *args: Any, programmes: Any, structures: Any, decisions: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
         self.fields["structure"].queryset = structures  # type: ignore[attr-defined]
+        self.fields["decision"].queryset = decisions  # type: ignore[attr-defined]

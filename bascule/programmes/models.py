@@ -111,6 +111,13 @@ class Wave(BaseModel):
     def __str__(self) -> str:
         return f"{self.name} ({self.golive_date:%d/%m/%Y})"
 
+    def covers_q(self, prefix: str = "structure__") -> Q:
+        """What goes live with the wave: its structures and everything below them (one query for their paths)."""
+        covered = Q(pk__in=[])
+        for path in self.structures.values_list("path", flat=True):
+            covered |= Q(**{f"{prefix}path__startswith": path})
+        return covered
+
 
 class WorkstreamTemplate(BaseModel):
     """A national workstream ("chantier") of a programme; `revision` grows with each change offered to instances."""

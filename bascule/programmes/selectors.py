@@ -77,17 +77,21 @@ def workstream_matrix(*, user: Actor, programme: Programme) -> Matrix:
     return Matrix(templates=templates, rows=rows, counts=counts)
 
 
+NATIONAL = "national"  # the region filter's value for the programme's national actions (no structure)
+
+
 @dataclass(frozen=True)
 class ActionFilters:
     programme: str = ""  # code
     wave: str = ""  # id
     workstream: str = ""  # template number
-    region: str = ""  # INSEE code
+    region: str = ""  # INSEE code, or NATIONAL: the programme's national actions
     involving: str = ""  # structure code, as involving or partner
     status: str = ""
     late: bool = False
     deadline_from: date | None = None
     deadline_to: date | None = None
+    due_by: date | None = None  # open actions whose deadline ends by that day
     q: str = ""
     sort: str = "echeance"
 
@@ -98,10 +102,13 @@ def action_list(*, user: Actor, filters: ActionFilters) -> QuerySet[Action]:
     if filters.programme:
         qs = qs.filter(programme__code=filters.programme)
     if filters.wave:
-        qs = qs.filter(structure__waves__id=filters.wave)
+        wave = Wave.objects.filter(pk=filters.wave).first()
+        qs = qs.filter(wave.covers_q()) if wave is not None else qs.none()
     if filters.workstream:
         qs = qs.filter(workstream__template__number=filters.workstream)
-    if filters.region:
+    if filters.region == NATIONAL:
+        qs = qs.filter(structure__isnull=True)
+    elif filters.region:
         qs = qs.filter(structure__region=filters.region)
     if filters.involving:
         qs = qs.filter(
@@ -115,6 +122,8 @@ def action_list(*, user: Actor, filters: ActionFilters) -> QuerySet[Action]:
         qs = qs.filter(deadline_end__gte=filters.deadline_from)
     if filters.deadline_to:
         qs = qs.filter(deadline_start__lte=filters.deadline_to)
+    if filters.due_by:
+        qs = qs.exclude(status__in=FINISHED).filter(deadline_end__lte=filters.due_by)
     if filters.q:
         qs = qs.filter(
             Q(title__icontains=filters.q) | Q(code__icontains=filters.q) | Q(lead_text__icontains=filters.q)
@@ -199,7 +208,7 @@ def steering_summary(*, user: Actor) -> dict[str, Any] | None:
     readiness = None
     if wave is not None:
         ready = Workstream.objects.visible_to(user).filter(
-            template__programme=wave.programme, structure__in=wave.structures.all()
+            wave.covers_q(), template__programme=wave.programme
         )
         totals = ready.aggregate(total=Count("id"), done=Count("id", filter=Q(status=Status.DONE)))
         if totals["total"]:

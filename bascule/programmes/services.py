@@ -326,6 +326,7 @@ def action_create(
         require_ability(
             programme, by, "add_action", "Ce périmètre est hors de votre périmètre de modification."
         )
+    _check_decision(by, programme, decision)
     action = Action(
         programme=programme,
         code=code.strip(),
@@ -348,6 +349,19 @@ def action_create(
     return action
 
 
+def _check_decision(by: Actor, programme: Programme, decision: Decision | None) -> None:
+    """An action answers a decision of its own programme, one its author may read."""
+    if decision is None:
+        return
+    if (
+        decision.programme_id != programme.pk
+        or not Decision.objects.visible_to(by).filter(pk=decision.pk).exists()
+    ):
+        raise ValidationError(
+            {"decision": "Cette décision n'est pas une décision de ce programme dans votre périmètre."}
+        )
+
+
 def action_update(
     *,
     by: Actor,
@@ -364,6 +378,8 @@ def action_update(
     """
     check_fields(changes, ACTION_FIELDS, "action")
     require_ability(action, by, "change", "Cette action est hors de votre périmètre de modification.")
+    if changes.get("decision") is not None:
+        _check_decision(by, action.programme, changes["decision"])
     if changes.get("structure") is not None:
         require_ability(
             changes["structure"],

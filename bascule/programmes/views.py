@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bascule.core.access import get_visible_or_404, read_only_post, require_ability, require_user_ability
 from bascule.core.exports import export_format, table_response
-from bascule.core.forms import run_service
+from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
+from bascule.core.parsing import is_uuid
 from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes import selectors, services
@@ -193,6 +194,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         late=bool(data.get("late")),
         deadline_from=data.get("deadline_from"),
         deadline_to=data.get("deadline_to"),
+        due_by=data.get("due_by"),
         q=data.get("q") or "",
         sort=request.GET.get("tri", "echeance"),
     )
@@ -320,9 +322,7 @@ def deliverable_deposit(request: HttpRequest, instanceitem_id: str) -> HttpRespo
             request, f"Version {version.number} de « {item.name} » déposée ; elle attend la validation."
         )
     else:
-        messages.error(
-            request, "Aucun document déposé : " + " ".join(" ".join(v) for v in form.errors.values())
-        )
+        messages.error(request, "Aucun document déposé : " + form_errors(form))
     return redirect("programmes:workstream_detail", workstream_id=item.workstream_id)
 
 
@@ -363,7 +363,7 @@ def decision_add(request: HttpRequest, programme_id: str) -> HttpResponse:
     else:
         messages.error(
             request,
-            "La décision n'a pas été enregistrée : " + " ".join(" ".join(v) for v in form.errors.values()),
+            "La décision n'a pas été enregistrée : " + form_errors(form),
         )
     return redirect("programmes:programme_detail", programme_id=programme.pk)
 
@@ -386,8 +386,18 @@ def action_create(request: HttpRequest) -> HttpResponse:
         .filter(kind__in=[StructureKind.REGION, StructureKind.DEPARTMENT])
         .order_by("path")
     )
+    decisions = Decision.objects.visible_to(request.user).select_related("programme").order_by("-taken_on")
+    # "Créer une action" from a decision: the programme and the decision come filled in.
+    answering = (
+        decisions.filter(pk=request.GET["decision"]).first() if is_uuid(request.GET.get("decision")) else None
+    )
+    initial = {"decision": answering, "programme": answering.programme} if answering else {}
     form = ActionCreateForm(
-        request.POST or None, programmes=Programme.objects.visible_to(request.user), structures=structures
+        request.POST or None,
+        programmes=Programme.objects.visible_to(request.user),
+        structures=structures,
+        decisions=decisions,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

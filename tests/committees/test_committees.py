@@ -226,6 +226,9 @@ def test_the_list_and_the_meeting_page_cost_constant_queries(world, client):
 
     listing = reverse("committees:meeting_list")
     detail = reverse("committees:meeting_detail", args=[world.copil.pk])
+    # One earlier open decision to follow up, so that every list of the page is measured non-empty.
+    earlier = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 2, 1))
+    MeetingDecisionFactory(by=world.national, meeting=earlier, title="Antérieure")
     before = (count(listing), count(detail))
     for i in range(10):
         m = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 3, i + 1))
@@ -277,3 +280,132 @@ def test_attendees_outside_the_perimeter_are_counted_not_named(world, client):
     api.force_authenticate(world.lead_bzh)
     meeting = api.get(f"/api/v1/committees/{world.copil.pk}/").json()
     assert meeting["attendees"] == ["agent.bzh@test.gouv.fr"]
+
+
+def test_workstreams_are_frozen_with_the_actions_and_the_frozen_rows_are_listed(world, client):
+    from bascule.committees.models import SnapshotWorkstream
+    from bascule.programmes.models import Workstream
+    from bascule.programmes.services import workstream_update
+
+    snapshot = world.copil.snapshot
+    everyone = Workstream.objects.filter(template__programme=world.programme)
+    assert snapshot.workstream_count == everyone.count() > 0
+    breton = everyone.filter(structure=world.bretagne).order_by("template__number").first()
+    workstream_update(by=world.national, workstream=breton, version=breton.version, status=Status.DONE)
+    kept = SnapshotWorkstream.objects.get(snapshot=snapshot, workstream=breton)
+    assert kept.status != Status.DONE and kept.number == breton.template.number  # the frozen state stays
+    # An action of a workstream keeps its workstream's number in the states frozen afterwards.
+    ActionFactory(by=world.national, programme=world.programme, code="5-1", title="x", workstream=breton)
+    later = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 9, 1))
+    services.snapshot_take(by=world.national, meeting=later)
+    assert (
+        SnapshotAction.objects.get(snapshot=later.snapshot, code="5-1").workstream_number
+        == breton.template.number
+    )
+    frozen = SnapshotAction.objects.get(snapshot=snapshot, code="2-1")
+
+    # The matrix as of the meeting counts only what the reader may see.
+    matrix = selectors.frozen_workstreams(user=world.lead_bzh, meeting=world.copil)
+    assert sum(sum(line["counts"]) for line in matrix) == everyone.filter(structure=world.bretagne).count()
+
+    client.force_login(world.lead_bzh)
+    url = reverse("committees:meeting_state", args=[world.copil.pk])
+    page = client.get(url).content.decode()
+    assert ">2-1<" in page and "3-1" not in page  # Normandy's action is not the Breton lead's
+    late = client.get(url, {"retard": "on"}).content.decode()
+    assert '<p role="status">2 actions' in late and ">1-1<" in late  # its own and the national one
+    number = breton.template.number
+    later_url = reverse("committees:meeting_state", args=[later.pk])
+    assert ">5-1<" in client.get(later_url, {"chantier": str(number)}).content.decode()
+    assert ">5-1<" not in client.get(later_url, {"chantier": str(number + 1)}).content.decode()
+    # Asking for another region's rows shows nothing of it.
+    assert "3-1" not in client.get(url, {"dans": str(world.normandie.pk)}).content.decode()
+    export = client.get(url, {"export": "csv"})
+    assert (
+        export.status_code == 200
+        and "2-1" in export.content.decode()
+        and "3-1" not in export.content.decode()
+    )
+    detail = client.get(reverse("committees:meeting_detail", args=[world.copil.pk])).content.decode()
+    assert f"{url}?chantier={number}" in detail and f"au={world.copil.pk}" in detail
+    assert frozen.late and frozen.workstream_number is None
+    client.force_login(world.lead_nor)
+    assert client.get(reverse("committees:meeting_state", args=[world.committee_nor.pk])).status_code == 200
+    client.force_login(world.lead_bzh)
+    assert client.get(reverse("committees:meeting_state", args=[world.committee_nor.pk])).status_code == 404
+
+
+def test_the_frozen_rows_cost_constant_queries(world, client):
+    client.force_login(world.national)
+    url = reverse("committees:meeting_state", args=[world.copil.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for i in range(15):
+        ActionFactory(
+            by=world.national, programme=world.programme, code=f"8-{i}", title="x", structure=world.bretagne
+        )
+    later = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 12, 1))
+    services.snapshot_take(by=world.national, meeting=later)
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("committees:meeting_state", args=[later.pk]))
+    assert len(many) == len(few)
+
+
+def test_a_decision_gets_its_actions_from_the_meeting_page(world, client):
+    client.force_login(world.national)
+    detail = reverse("committees:meeting_detail", args=[world.copil.pk])
+    create = reverse("programmes:action_create")
+    page = client.get(detail).content.decode()
+    assert f"{create}?decision={world.copil_decision.pk}" in page
+    form = client.get(create, {"decision": str(world.copil_decision.pk)}).content.decode()
+    assert f'<option value="{world.copil_decision.pk}" selected>' in form
+    response = client.post(
+        create,
+        {
+            "programme": str(world.programme.pk),
+            "structure": str(world.bretagne.pk),
+            "code": "9-9",
+            "title": "Préparer la vague 2",
+            "deliverables_text": "fin 2025",
+            "decision": str(world.copil_decision.pk),
+        },
+    )
+    assert response.status_code == 302
+    assert Action.objects.get(code="9-9").decision == world.copil_decision
+    assert ">9-9</a>" in client.get(detail).content.decode()
+    # The Normandy committee's decision is not the Breton lead's to answer, whatever is posted.
+    with pytest.raises(ValidationError):
+        ActionFactory(
+            by=world.lead_bzh,
+            programme=world.programme,
+            code="9-8",
+            title="x",
+            structure=world.bretagne,
+            decision=world.decision_nor,
+        )
+
+
+def test_the_meeting_page_lists_decisions_actions_in_constant_queries(world, client):
+    client.force_login(world.national)
+    detail = reverse("committees:meeting_detail", args=[world.copil.pk])
+    with CaptureQueriesContext(connection) as few:
+        client.get(detail)
+    for i in range(8):
+        ActionFactory(
+            by=world.national,
+            programme=world.programme,
+            code=f"7-{i}",
+            title="x",
+            decision=world.copil_decision,
+        )
+        MeetingDecisionFactory(by=world.national, meeting=world.copil, title=f"Autre {i}")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(detail).content.decode()
+    assert len(many) == len(few) and ">7-7</a>" in page
+
+
+def test_changes_list_any_mix_of_action_numbers_in_natural_order():
+    codes = ["B", "2-10", "A-1", "1-2", "2-9", "2.a"]
+    new = {c: {"code": c, "status": Status.NOT_STARTED, "deadline_end": None, "late": False} for c in codes}
+    result = selectors.diff_states({}, new, before=None, after=None)
+    assert [r["code"] for r in result.new] == ["1-2", "2-9", "2-10", "2.a", "A-1", "B"]

@@ -44,8 +44,18 @@ def test_the_pdf_shows_late_actions_decisions_and_the_chart(world):
     pdf = render_pdf(report)
     document = pypdfium2.PdfDocument(pdf)
     text = "".join(page.get_textpage().get_text_range() for page in document)
-    for expected in ("Actions en retard (3)", "Action normande", "Ouvrir la vague 2", "Actions par état"):
+    for expected in (
+        "Actions en retard (3)",
+        "Action normande",
+        "Ouvrir la vague 2",
+        "Actions par état",
+        "Chantiers par état",
+        "Indicateurs au 01/06/2025",
+        "Agents formés : 57,5 %",  # (80 × 100 + 50 × 300) / 400, measured the day before
+        "Données du graphique",
+    ):
         assert expected in text, expected
+    assert len(report.workstreams) == 7 and report.indicators[0]["chart"].startswith("<svg")
     bitmap = document[0].render(scale=1, rev_byteorder=True)  # RGB(A) bytes
     channels = bitmap.n_channels
     raw = bytes(bitmap.buffer)
@@ -60,6 +70,7 @@ def test_the_report_keeps_to_the_readers_perimeter(world):
     breton = build_report(user=world.lead_bzh, meeting=world.copil)
     assert [a["code"] for a in breton.late] == ["1-1", "2-1"]  # not the Norman action
     assert breton.campaigns and [r["region"] for r in breton.campaigns[0]["rates"]] == ["Bretagne"]
+    assert breton.indicators[0]["total"].value == 80  # only the Finistère measurement is the Breton lead's
 
 
 def test_the_odt_is_a_valid_opendocument_text(world):
@@ -69,7 +80,9 @@ def test_the_odt_is_a_valid_opendocument_text(world):
         assert archive.read("mimetype") == b"application/vnd.oasis.opendocument.text"
         content = ElementTree.fromstring(archive.read("content.xml"))
     text = "".join(content.itertext())
-    assert "Actions en retard (3)" in text and "Ouvrir la vague 2" in text
+    assert (
+        "Actions en retard (3)" in text and "Ouvrir la vague 2" in text and "Agents formés : 57,5 %" in text
+    )
 
 
 def test_the_report_is_written_in_the_background_and_downloaded_by_its_owner_only(world, client):

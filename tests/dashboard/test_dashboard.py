@@ -112,3 +112,96 @@ def test_changes_since_a_date_come_from_history(world):
         "changes"
     ]
     assert sorted(r["code"] for r in before_all.new) == ["1-1", "2-1", "3-1", "6-1"]
+
+
+def test_as_of_a_committee_every_figure_is_the_frozen_one(world, client):
+    from bascule.committees import services as committees
+    from bascule.programmes.models import Action, Status, Workstream
+    from bascule.programmes.services import progress_add, workstream_update
+    from tests.committees.factories import MeetingFactory
+
+    before = dashboard(user=world.national, filters=Filters(), root=None)  # nothing moved since the COPIL
+    # After the COPIL of June 2025: the Breton action is done, a new one comes, a workstream starts.
+    progress_add(by=world.national, action=Action.objects.get(code="2-1"), status=Status.DONE)
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="6-1",
+        title="Après",
+        structure=world.bretagne,
+        deliverables_text="fin 2030",
+    )
+    started = Workstream.objects.filter(structure=world.bretagne).order_by("template__number").first()
+    workstream_update(
+        by=world.national, workstream=started, version=started.version, status=Status.IN_PROGRESS
+    )
+
+    today = dashboard(user=world.national, filters=Filters(), root=None)
+    as_of = dashboard(user=world.national, filters=Filters(as_of=str(world.copil.pk)), root=None)
+    rows_today = dict(zip(_codes(today), today["lines"], strict=True))
+    rows_then = dict(zip(_codes(as_of), as_of["lines"], strict=True))
+    assert (rows_today["R53"].actions, rows_today["R53"].late) == (2, 0)
+    assert (rows_then["R53"].actions, rows_then["R53"].late) == (1, 1)  # late on the meeting's day
+    assert rows_then["R53"].counts == next(r.counts for r in before["lines"] if r.structure == world.bretagne)
+    assert rows_then["R53"].counts != rows_today["R53"].counts
+    assert as_of["as_of"] == world.copil and as_of["today"] == world.copil.held_on
+    assert as_of["changes"] is None  # no committee frozen before this one
+    # Every figure links to the frozen rows behind it, never to today's list.
+    state = reverse("committees:meeting_state", args=[world.copil.pk])
+    assert rows_then["R53"].late_url == f"{state}?dans={world.bretagne.pk}&retard=on"
+    assert rows_then["national"].actions_url == f"{state}?national=on"
+    # Drilling down keeps the committee.
+    assert f"au={world.copil.pk}" in rows_then["R53"].drill
+
+    # A later committee: what changed since the June one is read from the two frozen states.
+    september = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 9, 15))
+    committees.snapshot_take(by=world.national, meeting=september)
+    later = dashboard(user=world.national, filters=Filters(as_of=str(september.pk)), root=None)
+    assert later["since"] == world.copil
+    assert [r["code"] for r in later["changes"].done] == ["2-1"]
+    assert [r["code"] for r in later["changes"].new] == ["6-1"]
+
+    # A Breton reader sees the same frozen state, without Normandy; the page costs the same queries.
+    breton = dashboard(user=world.reader_bzh, filters=Filters(as_of=str(world.copil.pk)), root=None)
+    assert _codes(breton) == ["national", "R53"]
+    client.force_login(world.national)
+    url = reverse("dashboard:dashboard")
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url, {"au": str(world.copil.pk)}).content.decode()
+    assert "État figé au 01/06/2025" in page and f"{state}?dans={world.bretagne.pk}&amp;retard=on" in page
+    for i in range(10):
+        ActionFactory(
+            by=world.national, programme=world.programme, code=f"9-{i}", title="x", structure=world.normandie
+        )
+    committees.snapshot_take(
+        by=world.national,
+        meeting=MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 12, 1)),
+    )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url, {"au": str(world.copil.pk)})
+    assert len(many) == len(few)
+
+
+def test_each_figure_of_today_is_the_count_of_the_list_behind_it(world, client):
+    """The late and 30-day figures link to action lists holding exactly that many rows."""
+    from django.utils import timezone
+
+    soon = timezone.localdate().isoformat()
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="7-1",
+        title="Bientôt",
+        structure=world.bretagne,
+        deliverables_text=soon,
+    )
+    board = dashboard(user=world.national, filters=Filters(), root=None)
+    client.force_login(world.national)
+    for row in board["lines"]:
+        for figure, url in (
+            (row.actions, row.actions_url),
+            (row.late, row.late_url),
+            (row.soon, row.soon_url),
+        ):
+            listing = client.get(url).content.decode()
+            assert f'<p role="status">{figure} action' in listing, (row.structure, url)

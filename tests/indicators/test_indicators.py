@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.indicators import selectors, services
-from bascule.indicators.models import Measurement
+from bascule.indicators.models import Indicator, Measurement
 from bascule.indicators.selectors import aggregate
 
 D = Decimal
@@ -165,3 +165,61 @@ def test_the_home_page_lists_the_indicators_below_target(world, client):
     client.force_login(world.lead_bzh)
     page = client.get(reverse("core:home")).content.decode()
     assert "Indicateurs sous leur cible" in page and "Agents formés</a> : 80" in page
+
+
+def test_the_actions_an_indicator_measures_are_linked_by_their_numbers(world, client):
+    from bascule.core.locking import ConflictError
+
+    indicator = world.indicator
+    client.force_login(world.national)
+    url = reverse("indicators:indicator_actions", args=[indicator.pk])
+    response = client.post(url, {"version": indicator.version, "codes": "2-1, 3-1"})
+    assert response.status_code == 302
+    indicator.refresh_from_db()
+    assert sorted(indicator.actions.values_list("code", flat=True)) == ["2-1", "3-1"]
+    assert indicator.history.first().history_change_reason == "Actions liées : 2-1, 3-1"
+    # A stale form never overwrites a newer list; an unknown number is refused, naming it.
+    with pytest.raises(ConflictError):
+        services.indicator_link_actions(by=world.national, indicator=indicator, version=1, codes=["1-1"])
+    with pytest.raises(ValidationError, match="99-9"):
+        services.indicator_link_actions(
+            by=world.national, indicator=indicator, version=indicator.version, codes=["1-1", "99-9"]
+        )
+    assert sorted(indicator.actions.values_list("code", flat=True)) == ["2-1", "3-1"]
+    # Only the programme's pilots link actions; a Breton reader sees the Breton one only.
+    with pytest.raises(PermissionDenied):
+        services.indicator_link_actions(
+            by=world.lead_bzh, indicator=indicator, version=indicator.version, codes=[]
+        )
+    client.force_login(world.reader_bzh)
+    page = client.get(reverse("indicators:indicator_detail", args=[indicator.pk])).content.decode()
+    assert ">2-1</a>" in page and ">3-1</a>" not in page and "Enregistrer les actions liées" not in page
+    assert (
+        client.post(url, {"version": indicator.version, "codes": ""}).status_code == 403
+    )  # seen, not theirs
+
+
+def test_an_indicator_definition_is_edited_with_its_version(world, client):
+    indicator = world.indicator
+    client.force_login(world.national)
+    url = reverse("indicators:indicator_edit", args=[indicator.pk])
+    assert "Modifier l'indicateur FORM" in client.get(url).content.decode()
+    data = {
+        "version": indicator.version,
+        "code": "FORM",
+        "name": "Agents formés à Chorus",
+        "description": "",
+        "unit": "%",
+        "aggregation": "weighted",
+        "target_value": "95",
+        "target_date": "2026-06-30",
+        "expected_kind": "department",
+    }
+    assert client.post(url, data).status_code == 302
+    indicator.refresh_from_db()
+    assert (indicator.name, indicator.target_value) == ("Agents formés à Chorus", Decimal(95))
+    stale = client.post(url, {**data, "name": "Ancienne saisie"})  # the version the form carried is gone
+    assert stale.status_code == 200 and "modifié par quelqu&#x27;un d&#x27;autre" in stale.content.decode()
+    assert Indicator.objects.get(pk=indicator.pk).name == "Agents formés à Chorus"
+    client.force_login(world.lead_bzh)
+    assert client.get(url).status_code in (403, 404)
