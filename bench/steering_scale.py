@@ -125,16 +125,12 @@ def generate() -> None:
     print(f"génération des comités et indicateurs : {time.perf_counter() - started:.0f} s")
 
 
-def report_meeting(programme: Programme) -> Meeting:
+def report_meeting(programme: Programme, title: str = "Comité de mesure — relevé") -> Meeting:
     """A committee held mid-2027, its state frozen: about half of BENCH-0's 5,000 actions are late on its day."""
-    meeting = Meeting.objects.filter(programme=programme, title="Comité de mesure — relevé").first()
+    meeting = Meeting.objects.filter(programme=programme, title=title).first()
     if meeting is None:
         meeting = meeting_create(
-            by=SYSTEM,
-            programme=programme,
-            committee="copil",
-            held_on=date(2027, 6, 1),
-            title="Comité de mesure — relevé",
+            by=SYSTEM, programme=programme, committee="copil", held_on=date(2027, 6, 1), title=title
         )
         snapshot_take(by=SYSTEM, meeting=meeting)
     return meeting
@@ -219,6 +215,28 @@ def main() -> None:
         f"PDF {rendered:.1f} s ({len(pdf) / 1e6:.1f} Mo) ; SQL brut des retards {sql_ms:.0f} ms".replace(
             ",", " "
         )
+    )
+    # The dashboard as it stood at a committee (workstreams and actions frozen by snapshot_take).
+    frozen = report_meeting(programme, title="Comité de mesure — tableau au")
+    client = Client()
+    client.force_login(national)
+    url = reverse("dashboard:dashboard") + f"?programme=BENCH-0&au={frozen.pk}"
+    queries = []
+    with connection.execute_wrapper(lambda execute, sql, *rest: queries.append(sql) or execute(sql, *rest)):
+        assert client.get(url).status_code == 200
+    view = median_ms(lambda: client.get(url), runs=9)
+    sql_ms = median_ms(
+        lambda: raw(
+            "SELECT s.region, a.status, a.late, count(*) FROM committees_snapshotaction a "
+            "LEFT JOIN organisation_structure s ON s.id = a.structure_id WHERE a.snapshot_id = %s "
+            "GROUP BY s.region, a.status, a.late",
+            [frozen.snapshot.pk],
+        ),
+        runs=9,
+    )
+    print(
+        f"national  tableau de bord au comité ({frozen.snapshot.action_count:,} actions figées) : médiane {view:.0f} ms, "
+        f"{len(queries)} requêtes ; SQL brut {sql_ms:.1f} ms".replace(",", " ")
     )
     indicator = Indicator.objects.get(programme=programme, code="FORM")
     client = Client()

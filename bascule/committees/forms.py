@@ -12,7 +12,7 @@ from bascule.committees.services import MEETING_FIELDS
 from bascule.core.forms import DateInput, VersionedModelForm
 from bascule.core.forms import model_max_length as _max
 from bascule.organisation.models import Structure
-from bascule.programmes.models import Decision, Programme
+from bascule.programmes.models import Decision, Programme, Workstream
 
 
 class MeetingForm(VersionedModelForm, DsfrBaseForm):
@@ -66,6 +66,15 @@ class AttendeesForm(DsfrBaseForm):
 class AgendaItemForm(DsfrBaseForm):
     title = forms.CharField(label="Point", max_length=255)
     action_code = forms.CharField(label="N° d'action (facultatif)", required=False, max_length=30)
+    workstream = forms.ModelChoiceField(
+        label="Chantier régional (facultatif)", queryset=Workstream.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, workstreams: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["workstream"]
+        field.queryset = workstreams
+        field.label_from_instance = lambda w: f"{w.template.number}. {w.template.name} — {w.structure.name}"
 
 
 class MeetingDecisionForm(DsfrBaseForm):

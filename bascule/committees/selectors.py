@@ -9,11 +9,18 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from bascule.committees.models import Campaign, Meeting, SnapshotAction, SnapshotWorkstream, UpdateRequest
+from bascule.committees.models import (
+    AgendaItem,
+    Campaign,
+    Meeting,
+    SnapshotAction,
+    SnapshotWorkstream,
+    UpdateRequest,
+)
 from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, Wave, late_q
+from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, Wave, Workstream, late_q
 
 
 def meeting_scopes(*, user: Actor) -> tuple[list[Programme], list[Structure | None]]:
@@ -64,6 +71,14 @@ def meeting_rows(meetings: QuerySet[Meeting]) -> Any:
 DECISION_RELATED = ("owner", "programme__owner", "meeting__structure", "meeting__programme__owner")
 
 
+def agenda_workstreams(*, user: Actor, meeting: Meeting) -> QuerySet[Workstream]:
+    """The regional workstreams an agenda item may be about: the meeting's programme, in its scope and the reader's."""
+    workstreams = Workstream.objects.visible_to(user).filter(template__programme=meeting.programme)
+    if meeting.structure is not None:
+        workstreams = workstreams.filter(structure__path__startswith=meeting.structure.path)
+    return workstreams.select_related("template", "structure").order_by("template__number", "structure__code")
+
+
 def with_actions(decisions: QuerySet[Decision], *, user: Actor) -> QuerySet[Decision]:
     """Each decision's actions the reader may see, in one more query for the whole list (`decision.answers`)."""
     answers = Action.objects.visible_to(user).only("id", "code", "status", "decision_id").order_by("code")
@@ -81,6 +96,26 @@ def decisions_to_follow(*, user: Actor, meeting: Meeting) -> QuerySet[Decision]:
         .select_related(*DECISION_RELATED)
         .order_by("taken_on", "title")
     )
+
+
+def _agenda(user: Actor, meeting: Meeting) -> list[AgendaItem]:
+    """The agenda; each item names its action or workstream only to a reader who may see it (`shown_action`,
+    `shown_workstream`): the title of the item is the meeting's, the action may be another region's."""
+    items = list(meeting.agenda.select_related("action", "workstream__template", "workstream__structure"))
+    actions = set(
+        Action.objects.visible_to(user)
+        .filter(pk__in=[i.action_id for i in items if i.action_id])
+        .values_list("pk", flat=True)
+    )
+    workstreams = set(
+        Workstream.objects.visible_to(user)
+        .filter(pk__in=[i.workstream_id for i in items if i.workstream_id])
+        .values_list("pk", flat=True)
+    )
+    for item in items:
+        item.shown_action = item.action if item.action_id in actions else None  # type: ignore[attr-defined]
+        item.shown_workstream = item.workstream if item.workstream_id in workstreams else None  # type: ignore[attr-defined]
+    return items
 
 
 def meeting_page(*, user: Actor, meeting: Meeting) -> dict[str, Any]:
@@ -112,9 +147,7 @@ def meeting_page(*, user: Actor, meeting: Meeting) -> dict[str, Any]:
         "attending_structures": structures,
         "hidden_attendees": meeting.attendees.count() - len(attendees),
         "hidden_structures": meeting.attending_structures.count() - len(structures),
-        "agenda": list(
-            meeting.agenda.select_related("action", "workstream__template", "workstream__structure")
-        ),
+        "agenda": _agenda(user, meeting),
         "decisions": list(
             with_actions(meeting.decisions.select_related(*DECISION_RELATED).order_by("title"), user=user)
         ),

@@ -80,7 +80,9 @@ def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
         "meeting": meeting,
         **selectors.meeting_page(user=request.user, meeting=meeting),
         "history": history_entries(meeting),
-        "agenda_form": AgendaItemForm(),
+        "agenda_form": AgendaItemForm(
+            workstreams=selectors.agenda_workstreams(user=request.user, meeting=meeting)
+        ),
         "decision_form": MeetingDecisionForm(),
         "follow_up_form": FollowUpForm(),
         "attendees_form": AttendeesForm(),
@@ -178,7 +180,9 @@ def meeting_attendees(request: HttpRequest, meeting_id: str) -> HttpResponse:
 def agenda_item_add(request: HttpRequest, meeting_id: str) -> HttpResponse:
     meeting = get_visible_or_404(_MEETINGS, request.user, pk=meeting_id)
     require_ability(meeting, request.user, "add_agenda_item")
-    form = AgendaItemForm(request.POST)
+    form = AgendaItemForm(
+        request.POST, workstreams=selectors.agenda_workstreams(user=request.user, meeting=meeting)
+    )
     if form.is_valid():
         code = form.cleaned_data["action_code"].strip()
         action = None
@@ -190,7 +194,11 @@ def agenda_item_add(request: HttpRequest, meeting_id: str) -> HttpResponse:
             messages.error(request, f"Aucune action n° « {code} » de ce programme dans votre périmètre.")
         else:
             services.agenda_item_add(
-                by=request.user, meeting=meeting, title=form.cleaned_data["title"], action=action
+                by=request.user,
+                meeting=meeting,
+                title=form.cleaned_data["title"],
+                action=action,
+                workstream=form.cleaned_data["workstream"],
             )
             messages.success(request, "Le point est ajouté à l'ordre du jour.")
     else:

@@ -13,7 +13,7 @@ from bascule.core.system import SYSTEM
 from bascule.indicators import services
 from bascule.indicators.models import Indicator
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import Programme
+from bascule.programmes.models import Action, Programme
 
 CODE = "CHORUS-MAP"
 MONTHS = [date(2026, 6, 30), date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31)]
@@ -77,4 +77,14 @@ def load_demo() -> list[str]:
                 source="Inventaire",
             )
             count += 2
-    return [f"Indicateurs : 2 indicateurs, {count} mesures des départements."]
+    # The training indicator measures the plan's training actions.
+    training = list(
+        Action.objects.filter(programme=programme, title__icontains="form")
+        .order_by("code")
+        .values_list("code", flat=True)[:6]
+    )
+    trained.refresh_from_db()
+    services.indicator_link_actions(by=SYSTEM, indicator=trained, version=trained.version, codes=training)
+    return [
+        f"Indicateurs : 2 indicateurs, {count} mesures des départements, {len(training)} actions liées à la formation."
+    ]

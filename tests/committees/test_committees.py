@@ -409,3 +409,22 @@ def test_changes_list_any_mix_of_action_numbers_in_natural_order():
     new = {c: {"code": c, "status": Status.NOT_STARTED, "deadline_end": None, "late": False} for c in codes}
     result = selectors.diff_states({}, new, before=None, after=None)
     assert [r["code"] for r in result.new] == ["1-2", "2-9", "2-10", "2.a", "A-1", "B"]
+
+
+def test_an_agenda_item_about_a_workstream_names_it_only_to_who_may_see_it(world, client):
+    from bascule.programmes.models import Workstream
+
+    norman = Workstream.objects.filter(structure=world.normandie).order_by("template__number").first()
+    client.force_login(world.national)
+    detail = reverse("committees:meeting_detail", args=[world.copil.pk])
+    assert f'value="{norman.pk}"' in client.get(detail).content.decode()  # offered in the agenda form
+    response = client.post(
+        reverse("committees:agenda_item_add", args=[world.copil.pk]),
+        {"title": "Retard normand", "workstream": str(norman.pk)},
+    )
+    assert response.status_code == 302
+    link = reverse("programmes:workstream_detail", args=[norman.pk])
+    assert link in client.get(detail).content.decode()
+    client.force_login(world.lead_bzh)
+    page = client.get(detail).content.decode()
+    assert "Retard normand" in page and link not in page

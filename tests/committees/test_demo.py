@@ -8,6 +8,7 @@ from django.core.management import call_command
 
 from bascule.committees.models import Campaign, Meeting
 from bascule.committees.selectors import campaign_page, compare_meetings, decisions_to_follow
+from bascule.indicators.models import Indicator
 
 
 @pytest.mark.django_db
@@ -28,5 +29,7 @@ def test_demo_committees_compare_and_follow_up():
     campaign = Campaign.objects.get(meeting=third)
     page = campaign_page(user=national, campaign=campaign)
     assert page["answered"] == 5 and len(page["requests"]) == campaign.requests.count() == 11  # one sent back
+    assert first.snapshot.workstream_count > 0  # the dashboard "as of" each committee has its matrix
+    assert Indicator.objects.get(code="FORM").actions.exists()  # linked to the plan's training actions
     call_command("demo_data", verbosity=0)  # a second run keeps what exists
     assert Meeting.objects.count() == 4
