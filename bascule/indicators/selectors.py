@@ -178,36 +178,46 @@ def trend(
     return points
 
 
-def indicator_panels(
+def indicator_panel(
     *,
     user: Actor,
-    programme: Programme,
+    indicator: Indicator,
     root: Structure | None = None,
     on: date | None = None,
     months: int = 6,
-) -> list[dict[str, Any]]:
-    """Each indicator of the programme as the dashboard and the committee report show it: the consolidated value
-    on `on` under `root`, who answered, and the trend of the last months as a chart (with its data)."""
+    size: tuple[int, int] = (420, 180),
+) -> dict[str, Any]:
+    """One indicator as its page, the dashboard and the committee report show it: the consolidation on `on` under
+    `root` (value, who answered, one line per child), and the trend of the last months as a chart (with its data)."""
     day = on or date.today()
-    panels = []
-    for indicator in Indicator.objects.filter(programme=programme).order_by("code"):
-        points = trend(user=user, indicator=indicator, root=root, months=months, on=day)
-        target = float(indicator.target_value) if indicator.target_value is not None else None
-        panels.append(
-            {
-                "indicator": indicator,
-                "total": consolidate(user=user, indicator=indicator, root=root, on=day).total,
-                "points": points,
-                "chart": line_chart_svg(
-                    [(label, float(v) if v is not None else None) for label, v in points],
-                    title=f"{indicator.name} : {months} derniers mois",
-                    target=target,
-                    width=420,
-                    height=180,
-                ),
-            }
-        )
-    return panels
+    consolidation = consolidate(user=user, indicator=indicator, root=root, on=day)
+    points = trend(user=user, indicator=indicator, root=root, months=months, on=day)
+    target = float(indicator.target_value) if indicator.target_value is not None else None
+    chart = line_chart_svg(
+        [(label, float(v) if v is not None else None) for label, v in points],
+        title=f"{indicator.name} : {months} derniers mois",
+        target=target,
+        unit=indicator.unit if indicator.unit == "%" else "",
+        width=size[0],
+        height=size[1],
+    )
+    return {
+        "indicator": indicator,
+        "consolidation": consolidation,
+        "total": consolidation.total,
+        "points": points,
+        "chart": chart,
+    }
+
+
+def indicator_panels(
+    *, user: Actor, programme: Programme, root: Structure | None = None, on: date | None = None
+) -> list[dict[str, Any]]:
+    """Every indicator of the programme as a panel (see `indicator_panel`)."""
+    return [
+        indicator_panel(user=user, indicator=indicator, root=root, on=on)
+        for indicator in Indicator.objects.filter(programme=programme).order_by("code")
+    ]
 
 
 def linked_actions(*, user: Actor, indicator: Indicator) -> list[Action]:

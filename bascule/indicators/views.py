@@ -9,7 +9,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
-from bascule.core.charts import line_chart_svg
 from bascule.core.exports import export_format, table_response
 from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
@@ -104,14 +103,8 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
             title="Mesures",
         )
     today = timezone.localdate()
-    consolidation = selectors.consolidate(user=request.user, indicator=indicator, root=root, on=today)
-    points = selectors.trend(user=request.user, indicator=indicator, root=root, on=today)
-    target = float(indicator.target_value) if indicator.target_value is not None else None
-    chart = line_chart_svg(
-        [(label, float(v) if v is not None else None) for label, v in points],
-        title=f"{indicator.name} : évolution sur douze mois",
-        target=target,
-        unit=indicator.unit if indicator.unit == "%" else "",
+    panel = selectors.indicator_panel(
+        user=request.user, indicator=indicator, root=root, on=today, months=12, size=(560, 220)
     )
     structures = (
         Structure.objects.editable_by(request.user).filter(kind=indicator.expected_kind).order_by("code")
@@ -119,9 +112,9 @@ def indicator_detail(request: HttpRequest, indicator_id: str) -> HttpResponse:
     context = {
         "indicator": indicator,
         "root": root,
-        "consolidation": consolidation,
-        "points": points,
-        "chart": chart,
+        "consolidation": panel["consolidation"],
+        "points": panel["points"],
+        "chart": panel["chart"],
         "measurements": list(measurements[:50]),
         "form": MeasurementForm(structures=structures, initial={"measured_on": today}),
         "linked": selectors.linked_actions(user=request.user, indicator=indicator),
