@@ -320,6 +320,7 @@ class FrozenFilters:
     status: str = ""
     late: bool = False
     soon_days: int | None = None  # not finished, deadline within that many days of the meeting
+    involving: str = ""  # structure code, lead or partner (today's: leads and partners are not frozen)
 
 
 def frozen_actions(*, user: Actor, meeting: Meeting, filters: FrozenFilters) -> QuerySet[SnapshotAction]:
@@ -339,6 +340,11 @@ def frozen_actions(*, user: Actor, meeting: Meeting, filters: FrozenFilters) -> 
         rows = rows.filter(status=filters.status)
     if filters.late:
         rows = rows.filter(late=True)
+    if filters.involving:
+        rows = rows.filter(
+            Q(action__lead_structures__code=filters.involving)
+            | Q(action__partner_structures__code=filters.involving)
+        ).distinct()
     if filters.soon_days is not None:
         until = meeting.held_on + timedelta(days=filters.soon_days)
         rows = rows.exclude(status__in=FINISHED).filter(

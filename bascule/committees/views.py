@@ -28,6 +28,7 @@ from bascule.committees.forms import (
 from bascule.committees.models import Campaign, Committee, Meeting, UpdateRequest
 from bascule.core.access import get_visible_or_404, read_only_post, require_ability, require_user_ability
 from bascule.core.exports import export_format, table_response
+from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
@@ -111,6 +112,7 @@ def meeting_state(request: HttpRequest, meeting_id: str) -> HttpResponse:
         status=request.GET.get("etat", "")[:20],
         late=request.GET.get("retard") == "on",
         soon_days=int(days) if days.isdigit() and len(days) < 4 else None,
+        involving=request.GET.get("pilote", "")[:SEARCH_MAX],
     )
     rows = selectors.frozen_actions(user=request.user, meeting=meeting, filters=filters)
     if fmt := export_format(request):

@@ -178,7 +178,8 @@ class _Point:
 
 _POINT = re.compile(
     rf"""
-    (?P<numday>\b(?P<d1>\d{{1,2}})/(?P<m1>\d{{1,2}})/(?P<y1>{_YEAR})\b)
+    (?P<isoday>\b(?P<y0>{_YEAR})-(?P<m0>\d{{1,2}})-(?P<d0>\d{{1,2}})\b)
+  | (?P<numday>\b(?P<d1>\d{{1,2}})(?P<sep>[/.])(?P<m1>\d{{1,2}})(?P=sep)(?P<y1>{_YEAR})\b)
   | (?P<day>\b(?P<d2>\d{{1,2}})\ (?P<m2>{_MONTH})\.?\ (?P<y2>{_YEAR})\b)
   | (?P<quarter>\b(?:(?P<qmod>{_MOD})\ (?:du\ |de\ )?)?(?:t(?P<q1>[1-4])|(?P<q2>[1-4])\ trimestre)\b(?:\ (?:de\ |d')?(?P<qy>{_YEAR}))?)
   | (?P<semester>\b(?:(?P<smod>{_MOD})\ (?:du\ |de\ )?)?(?:s(?P<s1>[12])|(?P<s2>[12])\ semestre)\b(?:\ (?:de\ |d')?(?P<sy>{_YEAR}))?)
@@ -205,8 +206,9 @@ def _points(text: str) -> list[_Point]:
     for match in _POINT.finditer(text):
         g = match.groupdict()
         begin, finish = match.span()
-        if g["numday"]:
-            point = _Point(begin, finish, "day", "", int(g["d1"]), int(g["m1"]), int(g["y1"]))
+        if g["isoday"] or g["numday"]:  # 23/11/2026, 23.11.2026, 2026-11-23
+            day, month, year = (g["d0"], g["m0"], g["y0"]) if g["isoday"] else (g["d1"], g["m1"], g["y1"])
+            point = _Point(begin, finish, "day", "", int(day), int(month), int(year))
             if not 1 <= point.month <= 12:
                 continue
         elif g["day"]:

@@ -68,9 +68,11 @@ class _Links:
     as_of: Meeting | None
     wave: str
     workstream: int | None
+    involving: str  # the lead filter: a structure code, as lead or partner
     today: date
 
     def fill(self, row: Row, structure: Structure | None, *, own_level: bool) -> None:
+        # The same subtree the row counts (`dans`, `propre` for the root's own level), the same filters.
         if self.as_of is not None:
             where: dict[str, str] = {"national": "on"} if structure is None else {"dans": str(structure.pk)}
             if own_level:
@@ -79,24 +81,25 @@ class _Links:
                 where["vague"] = self.wave
             if self.workstream:
                 where["chantier"] = str(self.workstream)
+            if self.involving:
+                where["pilote"] = self.involving
             url = reverse("committees:meeting_state", args=[self.as_of.pk]) + "?" + urlencode(where)
             row.actions_url, row.late_url = url, url + "&retard=on"
             row.soon_url = url + f"&a_jours={UPCOMING_DAYS}"
             return
-        # A region's actions by its INSEE code; below, the actions that name the structure (lead or partner).
         where = {"programme": self.programme.code}
         if self.wave:
             where["wave"] = self.wave
         if self.workstream:
             where["workstream"] = str(self.workstream)
+        if self.involving:
+            where["involving"] = self.involving
         if structure is None:
             where["region"] = NATIONAL
         else:
-            where.update(
-                {"region": structure.region}
-                if structure.kind == StructureKind.REGION
-                else {"involving": structure.code}
-            )
+            where["dans"] = str(structure.pk)
+            if own_level:
+                where["propre"] = "on"
         url = reverse("programmes:action_list") + "?" + urlencode(where)
         row.actions_url, row.late_url = url, url + "&late=on"
         soon_to = self.today + timedelta(days=UPCOMING_DAYS)
@@ -200,6 +203,7 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         as_of=as_of,
         wave=str(wave.pk) if wave else "",
         workstream=filters.workstream,
+        involving=filters.involving,
         today=today,
     )
     for child in children:

@@ -87,6 +87,8 @@ class ActionFilters:
     workstream: str = ""  # template number
     region: str = ""  # INSEE code, or NATIONAL: the programme's national actions
     involving: str = ""  # structure code, as involving or partner
+    within: Structure | None = None  # the actions attached to this structure or below (`?dans=<id>`)
+    own_level: bool = False  # with `within`: only the actions attached to it, not below (`?propre=on`)
     status: str = ""
     late: bool = False
     deadline_from: date | None = None
@@ -110,6 +112,10 @@ def action_list(*, user: Actor, filters: ActionFilters) -> QuerySet[Action]:
         qs = qs.filter(structure__isnull=True)
     elif filters.region:
         qs = qs.filter(structure__region=filters.region)
+    if filters.within is not None and filters.own_level:
+        qs = qs.filter(structure=filters.within)
+    elif filters.within is not None:
+        qs = qs.filter(structure__path__startswith=filters.within.path)
     if filters.involving:
         qs = qs.filter(
             Q(lead_structures__code=filters.involving) | Q(partner_structures__code=filters.involving)

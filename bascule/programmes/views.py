@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -18,6 +18,7 @@ from bascule.core.htmx import render_partial_or_full
 from bascule.core.parsing import is_uuid
 from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure, StructureKind
+from bascule.organisation.selectors import visible_structure
 from bascule.programmes import selectors, services
 from bascule.programmes.forms import (
     ActionCreateForm,
@@ -184,8 +185,16 @@ def action_list(request: HttpRequest) -> HttpResponse:
     programmes = list(Programme.objects.visible_to(request.user))
     form = ActionFilterForm(request.GET or None, programmes=programmes)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {}
+    within = None
+    if dans := request.GET.get("dans", ""):
+        # A subtree named by id (the dashboard's links); one the user may not see is not found.
+        within = visible_structure(user=request.user, pk=dans)
+        if within is None:
+            raise Http404
     filters = selectors.ActionFilters(
         programme=data.get("programme") or "",
+        within=within,
+        own_level=within is not None and request.GET.get("propre") == "on",
         wave=data.get("wave") or "",
         region=data.get("region") or "",
         workstream=str(data.get("workstream") or ""),
@@ -212,7 +221,7 @@ def action_list(request: HttpRequest) -> HttpResponse:
         request,
         "programmes/action_list.html",
         "programmes/includes/action_table.html",
-        {"form": form, "page_obj": page, "sort": filters.sort},
+        {"form": form, "page_obj": page, "sort": filters.sort, "filters": filters},
     )
 
 

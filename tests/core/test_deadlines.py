@@ -87,6 +87,9 @@ TABLE = [
     ("15 janvier 2022", D(2022, 1, 15), D(2022, 1, 15)),
     ("le 1er septembre 2022", D(2022, 9, 1), D(2022, 9, 1)),
     ("01/09/2022", D(2022, 9, 1), D(2022, 9, 1)),
+    # A date cell read as text (ISO) or typed with dots is that day, not its whole year.
+    ("2022-09-01", D(2022, 9, 1), D(2022, 9, 1)),
+    ("01.09.2022", D(2022, 9, 1), D(2022, 9, 1)),
     ("Premier atelier en octobre 2011", D(2011, 10, 1), D(2011, 10, 31)),
     ("Guide publié en mars 2022", D(2022, 3, 1), D(2022, 3, 31)),
     ("Note au COPIL de juin 2022", D(2022, 6, 1), D(2022, 6, 30)),
@@ -105,6 +108,7 @@ TABLE = [
     ("prochain COPIL", NOT_UNDERSTOOD, None),
     ("30 février 2022", NOT_UNDERSTOOD, None),
     ("T5 2022", NOT_UNDERSTOOD, None),
+    ("2022-13-40", NOT_UNDERSTOOD, None),
     ("?", NOT_UNDERSTOOD, None),
     # "des" without its accent is an article, not "dès": the deliverable is due in 2022, not from 2022 on.
     ("Déploiement des outils en 2022", D(2022, 1, 1), D(2022, 12, 31)),

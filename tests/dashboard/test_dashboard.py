@@ -182,21 +182,7 @@ def test_as_of_a_committee_every_figure_is_the_frozen_one(world, client):
     assert len(many) == len(few)
 
 
-def test_each_figure_of_today_is_the_count_of_the_list_behind_it(world, client):
-    """The late and 30-day figures link to action lists holding exactly that many rows."""
-    from django.utils import timezone
-
-    soon = timezone.localdate().isoformat()
-    ActionFactory(
-        by=world.national,
-        programme=world.programme,
-        code="7-1",
-        title="Bientôt",
-        structure=world.bretagne,
-        deliverables_text=soon,
-    )
-    board = dashboard(user=world.national, filters=Filters(), root=None)
-    client.force_login(world.national)
+def _assert_each_figure_is_its_list(client, board):
     for row in board["lines"]:
         for figure, url in (
             (row.actions, row.actions_url),
@@ -205,3 +191,66 @@ def test_each_figure_of_today_is_the_count_of_the_list_behind_it(world, client):
         ):
             listing = client.get(url).content.decode()
             assert f'<p role="status">{figure} action' in listing, (row.structure, url)
+
+
+def test_each_figure_is_the_count_of_the_list_behind_it_at_every_level(world, client):
+    """Nation, region, department, with the lead filter, today and as of a committee: every late, 30-day and
+    action figure links to a list holding exactly that many rows."""
+    from django.utils import timezone
+
+    from bascule.committees import services as committees
+    from tests.committees.factories import MeetingFactory
+
+    today = timezone.localdate()
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="7-1",
+        title="Bientôt",
+        structure=world.bretagne,
+        deliverables_text=today.isoformat(),
+    )
+    # A Finistère action led by the region: counted under D29 below Bretagne, not under "R53 at its level".
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="7-2",
+        title="Départementale en retard",
+        structure=world.finistere,
+        lead_text="R53",
+        deliverables_text="2020",
+    )
+    ActionFactory(
+        by=world.national,
+        programme=world.programme,
+        code="7-3",
+        title="Départementale bientôt",
+        structure=world.finistere,
+        deliverables_text=today.isoformat(),
+    )
+    client.force_login(world.national)
+    boards = {
+        "national": dashboard(user=world.national, filters=Filters(), root=None),
+        "bretagne": dashboard(user=world.national, filters=Filters(), root=world.bretagne),
+        "lead": dashboard(user=world.national, filters=Filters(involving="R53"), root=world.bretagne),
+    }
+    drill = {_codes(boards["bretagne"])[i]: r for i, r in enumerate(boards["bretagne"]["lines"])}
+    assert (drill["D29"].actions, drill["D29"].late, drill["D29"].soon) == (2, 1, 1)
+    nation = dict(zip(_codes(boards["national"]), boards["national"]["lines"], strict=True))
+    # The region's figure is its own level plus what is below it.
+    assert nation["R53"].actions == drill["R53"].actions + drill["D29"].actions
+    meeting = MeetingFactory(by=world.national, programme=world.programme, held_on=today)
+    committees.snapshot_take(by=world.national, meeting=meeting)
+    as_of = str(meeting.pk)
+    boards["as of, national"] = dashboard(user=world.national, filters=Filters(as_of=as_of), root=None)
+    boards["as of, bretagne"] = dashboard(
+        user=world.national, filters=Filters(as_of=as_of, involving="R53"), root=world.bretagne
+    )
+    for name, board in boards.items():
+        assert board["lines"], name
+        _assert_each_figure_is_its_list(client, board)
+    # A subtree the user may not see is not found, not silently ignored.
+    client.force_login(world.lead_bzh)
+    listing = reverse("programmes:action_list")
+    assert client.get(listing, {"dans": str(world.normandie.pk)}).status_code == 404
+    assert client.get(listing, {"dans": str(world.finistere.pk)}).status_code == 200
