@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "bascule.committees",
     "bascule.indicators",
     "bascule.dashboard",
+    "bascule.sizing",
 ]
 
 MIDDLEWARE = [

@@ -11,6 +11,7 @@ from bascule.core.views import healthz
 from bascule.indicators.api import IndicatorViewSet
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
+from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
 
 router = DefaultRouter()
 router.register("structures", StructureViewSet, basename="structure")
@@ -22,6 +23,8 @@ router.register("actions", ActionViewSet, basename="action")
 router.register("committees", MeetingViewSet, basename="committee")
 router.register("decisions", DecisionViewSet, basename="decision")
 router.register("indicators", IndicatorViewSet, basename="indicator")
+router.register("sizing/sizings", SizingViewSet, basename="sizing")
+router.register("sizing/costs", CostComparisonViewSet, basename="costcomparison")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -41,6 +44,7 @@ urlpatterns = [
     path("comites/", include("bascule.committees.urls")),
     path("indicateurs/", include("bascule.indicators.urls")),
     path("tableau-de-bord/", include("bascule.dashboard.urls")),
+    path("dimensionnement/", include("bascule.sizing.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

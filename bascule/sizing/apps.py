@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class SizingConfig(AppConfig):
+    name = "bascule.sizing"
+    label = "sizing"
+    verbose_name = "Dimensionnement"
+
+    def ready(self) -> None:
+        from bascule.core import registry
+        from bascule.sizing import importers, selectors, tasks  # noqa: F401 - importers and handlers register
+
+        registry.register_user_ability(
+            "sizing.add_sizing", lambda user: bool(selectors.sizing_programmes(user=user))
+        )
+        registry.register_home_panel(
+            registry.Panel("sizing/home_panel.html", lambda user: selectors.sizing_home(user=user), 9)
+        )
+        registry.register_navigation(
+            registry.NavEntry("sizing:sizing_list", "Dimensionnement", "/dimensionnement", 50)
+        )

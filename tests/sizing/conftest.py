@@ -1,0 +1,16 @@
+"""Sizing tests see the referential, programmes and sizing only."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import World
+from tests.programmes.world import extend_world as extend_programmes
+from tests.sizing.world import extend_world
+
+
+@pytest.fixture
+def world(base_world: World) -> World:
+    extend_programmes(base_world)
+    extend_world(base_world)
+    return base_world
