@@ -226,6 +226,11 @@ def sizing_centre(request: HttpRequest, sizing_id: str, structure_id: str) -> Ht
                 [(row.wave.name, float(figures.total)) for row, figures in waves],
                 title=f"Trajectoire de {centre.code} : effectif total à chaque vague (ETP)",
             ),
+            "gap_chart": bar_chart_svg(
+                [(f"{s.wave.name} — cible", float(s.target.total)) for s in staffing]
+                + [(f"{s.wave.name} — affectés", float(s.actual)) for s in staffing],
+                title=f"{centre.code} : cible et affectés à chaque vague (ETP)",
+            ),
         },
     )
 
@@ -287,10 +292,15 @@ def sizing_staffing(request: HttpRequest, sizing_id: str) -> HttpResponse:
         return table_response(
             fmt, headers, body, filename_stem=f"effectifs-{sizing.programme.code}", title="Effectifs"
         )
+    chart = bar_chart_svg(
+        [(r.centre.code, float(r.vacancies)) for r in rows],
+        title="Postes à pourvoir par centre (ETP, cible moins affectés)",
+    )
     return render(
         request,
         "sizing/staffing.html",
         {
+            "chart": chart,
             "sizing": sizing,
             "waves": waves,
             "wave": wave,

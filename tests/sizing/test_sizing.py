@@ -294,7 +294,8 @@ def test_the_table_page_costs_constant_queries_and_exports(world, client):
     assert export.status_code == 200 and "CPCM-X4" in export.content.decode("utf-8-sig")
     staffing_url = reverse("sizing:sizing_staffing", args=[world.sizing.pk])
     with CaptureQueriesContext(connection) as few:
-        client.get(staffing_url)
+        staffing_page = client.get(staffing_url).content.decode()
+    assert 'aria-label="Postes à pourvoir par centre' in staffing_page and "<svg" in staffing_page
     centre = make_structure("CPCM-Y", parent=world.normandie, kind=StructureKind.SHARED_CENTRE, region="28")
     services.centre_input_set(
         by=world.national,
