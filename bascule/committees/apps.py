@@ -16,12 +16,13 @@ class CommitteesConfig(AppConfig):
             tasks,  # noqa: F401 - registers the committee report handler
         )
         from bascule.core import registry
+        from bascule.programmes.selectors import piloted_programmes
 
         registry.register_user_ability(
             "committees.add_meeting", lambda user: bool(selectors.meeting_scopes(user=user)[1])
         )
         registry.register_user_ability(
-            "committees.add_campaign", lambda user: bool(selectors.campaign_programmes(user=user))
+            "committees.add_campaign", lambda user: bool(piloted_programmes(user=user))
         )
         registry.register_navigation(registry.NavEntry("committees:meeting_list", "Comités", "/comites", 40))
         registry.register_home_panel(

@@ -411,13 +411,6 @@ def meetings_with_snapshot(*, user: Actor, meeting: Meeting) -> list[Meeting]:
 
 
 # --- update campaigns --------------------------------------------------------------------------------
-def campaign_programmes(*, user: Actor) -> list[Programme]:
-    """The programmes whose owners the user is: where it may open an update campaign."""
-    return [
-        p
-        for p in Programme.objects.visible_to(user).select_related("owner")
-        if p.get_abilities(user)["change"]
-    ]
 
 
 def campaign_list(*, user: Actor) -> QuerySet[Campaign]:

@@ -38,6 +38,7 @@ from bascule.organisation.models import Person, Structure
 from bascule.organisation.selectors import visible_structure
 from bascule.programmes.forms import ProgressForm
 from bascule.programmes.models import Action, Decision, Status, Wave
+from bascule.programmes.selectors import piloted_programmes
 from bascule.programmes.services import progress_add
 
 _MEETINGS = Meeting.objects.select_related("programme__owner", "structure")
@@ -300,7 +301,7 @@ def campaign_list(request: HttpRequest) -> HttpResponse:
 
 def campaign_create(request: HttpRequest) -> HttpResponse:
     require_user_ability(request.user, "committees.add_campaign")
-    form = CampaignForm(request.POST or None, programmes=selectors.campaign_programmes(user=request.user))
+    form = CampaignForm(request.POST or None, programmes=piloted_programmes(user=request.user))
     if request.method == "POST" and form.is_valid():
         campaign = run_service(form, lambda: services.campaign_create(by=request.user, **form.cleaned_data))
         if campaign is not None:

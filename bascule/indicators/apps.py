@@ -10,9 +10,10 @@ class IndicatorsConfig(AppConfig):
         from bascule.core import registry
         from bascule.core.access import can_write_somewhere
         from bascule.indicators import selectors
+        from bascule.programmes.selectors import piloted_programmes
 
         registry.register_user_ability(
-            "indicators.add_indicator", lambda user: bool(selectors.indicator_programmes(user=user))
+            "indicators.add_indicator", lambda user: bool(piloted_programmes(user=user))
         )
         registry.register_user_ability("indicators.add_measurement", can_write_somewhere)
         registry.register_home_panel(

@@ -19,15 +19,6 @@ from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes.models import Action, Programme
 
 
-def indicator_programmes(*, user: Actor) -> list[Programme]:
-    """The programmes whose owners the user is: where it may define indicators."""
-    return [
-        p
-        for p in Programme.objects.visible_to(user).select_related("owner")
-        if p.get_abilities(user)["change"]
-    ]
-
-
 def indicator_list(*, user: Actor) -> QuerySet[Indicator]:
     return Indicator.objects.visible_to(user).select_related("programme").order_by("programme__code", "code")
 

@@ -17,6 +17,7 @@ from bascule.indicators.forms import IndicatorEditForm, IndicatorForm, LinkedAct
 from bascule.indicators.models import Indicator
 from bascule.organisation.models import Structure
 from bascule.organisation.selectors import visible_structure
+from bascule.programmes.selectors import piloted_programmes
 
 _INDICATORS = Indicator.objects.select_related("programme__owner")
 
@@ -32,7 +33,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
 
 def indicator_create(request: HttpRequest) -> HttpResponse:
     require_user_ability(request.user, "indicators.add_indicator")
-    form = IndicatorForm(request.POST or None, programmes=selectors.indicator_programmes(user=request.user))
+    form = IndicatorForm(request.POST or None, programmes=piloted_programmes(user=request.user))
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         programme = data.pop("programme")

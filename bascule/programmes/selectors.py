@@ -178,6 +178,13 @@ def divergent_workstreams(*, user: Actor, programme: Programme) -> QuerySet[Work
     )
 
 
+def piloted_programmes(*, user: Actor) -> list[Programme]:
+    """The programmes the user pilots (their `change` ability): where it defines indicators, opens campaigns,
+    sets sizings and cost comparisons."""
+    programmes = Programme.objects.visible_to(user).select_related("owner").order_by("code")
+    return [p for p in programmes if p.get_abilities(user)["change"]]
+
+
 def importable_programmes(*, user: Actor) -> list[Programme]:
     """The programmes into which the user may import an action plan (their `import_actions` ability)."""
     programmes = Programme.objects.visible_to(user).select_related("owner").order_by("code")

@@ -8,11 +8,10 @@ class SizingConfig(AppConfig):
 
     def ready(self) -> None:
         from bascule.core import registry
+        from bascule.programmes.selectors import piloted_programmes
         from bascule.sizing import importers, selectors, tasks  # noqa: F401 - importers and handlers register
 
-        registry.register_user_ability(
-            "sizing.add_sizing", lambda user: bool(selectors.sizing_programmes(user=user))
-        )
+        registry.register_user_ability("sizing.add_sizing", lambda user: bool(piloted_programmes(user=user)))
         registry.register_home_panel(
             registry.Panel("sizing/home_panel.html", lambda user: selectors.sizing_home(user=user), 9)
         )

@@ -18,7 +18,7 @@ from bascule.core.roles import Role
 from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Assignment, Structure
-from bascule.programmes.models import Programme, Wave
+from bascule.programmes.models import Wave
 from bascule.sizing.compute import CentreWave, Figures, Params, centre_figures, totals
 from bascule.sizing.models import CentreInput, CostComparison, LeadershipException, Sizing, Volume
 
@@ -47,9 +47,9 @@ def sizing_list(*, user: Actor) -> QuerySet[Sizing]:
     )
 
 
-def sizing_programmes(*, user: Actor) -> list[Programme]:
-    """The programmes whose sizing the user may set (their pilots)."""
-    return [p for p in Programme.objects.select_related("owner") if p.get_abilities(user)["change"]]
+def sizing_siblings(*, user: Actor, sizing: Sizing) -> list[Sizing]:
+    """The other sizings of the same programme (what a sizing can be compared with)."""
+    return list(sizing_list(user=user).filter(programme=sizing.programme_id).exclude(pk=sizing.pk))
 
 
 def inputs_of(*, user: Actor, sizing: Sizing, within: Structure | None = None) -> list[CentreInput]:
@@ -443,7 +443,7 @@ def cost_export(table: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 def centre_waves(*, user: Actor, sizing: Sizing, centre: Structure) -> list[tuple[CentreInput, Figures]]:
     params = params_of(sizing)
-    rows = [i for i in inputs_of(user=user, sizing=sizing) if i.centre_id == centre.pk]
+    rows = [i for i in inputs_of(user=user, sizing=sizing, within=centre) if i.centre_id == centre.pk]
     return [(row, centre_figures(params, as_centre_wave(row))) for row in rows]
 
 

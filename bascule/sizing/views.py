@@ -20,6 +20,7 @@ from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure
 from bascule.organisation.selectors import visible_structure
 from bascule.programmes.models import Wave
+from bascule.programmes.selectors import piloted_programmes
 from bascule.sizing import selectors, services
 from bascule.sizing.forms import (
     CentreInputForm,
@@ -54,7 +55,7 @@ def sizing_list(request: HttpRequest) -> HttpResponse:
 
 def sizing_create(request: HttpRequest) -> HttpResponse:
     require_user_ability(request.user, "sizing.add_sizing")
-    form = SizingForm(request.POST or None, programmes=selectors.sizing_programmes(user=request.user))
+    form = SizingForm(request.POST or None, programmes=piloted_programmes(user=request.user))
     if request.method == "POST" and form.is_valid():
         programme = form.cleaned_data["programme"]
         sizing = run_service(
@@ -87,11 +88,7 @@ def sizing_detail(request: HttpRequest, sizing_id: str) -> HttpResponse:
             filename_stem=f"dimensionnement-{sizing.programme.code}",
             title=sizing.name[:31],
         )
-    others = [
-        s
-        for s in selectors.sizing_list(user=request.user)
-        if s.programme_id == sizing.programme_id and s.pk != sizing.pk
-    ]
+    others = selectors.sizing_siblings(user=request.user, sizing=sizing)
     return render(
         request,
         "sizing/sizing_detail.html",
@@ -167,11 +164,7 @@ def sizing_compare(request: HttpRequest, sizing_id: str) -> HttpResponse:
         if is_uuid(other)
         else None
     )
-    choices = [
-        s
-        for s in selectors.sizing_list(user=request.user)
-        if s.programme_id == left.programme_id and s.pk != left.pk
-    ]
+    choices = selectors.sizing_siblings(user=request.user, sizing=left)
     context: dict[str, Any] = {"left": left, "right": right, "choices": choices}
     if right is not None:
         context.update(selectors.compare(user=request.user, left=left, right=right))
@@ -332,7 +325,7 @@ def sizing_import(request: HttpRequest, sizing_id: str) -> HttpResponse:
 # --- cost comparisons -------------------------------------------------------------------------------------------
 def cost_create(request: HttpRequest) -> HttpResponse:
     require_user_ability(request.user, "sizing.add_sizing")
-    form = CostComparisonForm(request.POST or None, programmes=selectors.sizing_programmes(user=request.user))
+    form = CostComparisonForm(request.POST or None, programmes=piloted_programmes(user=request.user))
     if request.method == "POST" and form.is_valid():
         programme = form.cleaned_data["programme"]
         comparison = run_service(
