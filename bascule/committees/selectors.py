@@ -187,7 +187,7 @@ _FIELDS = ("action_key", "action_id", "code", "title", "status", "percent", "dea
 
 def _state(user: Actor, meeting: Meeting) -> dict[Any, dict[str, Any]]:
     rows = SnapshotAction.objects.visible_to(user).filter(snapshot__meeting=meeting).values(*_FIELDS)
-    return {row["action_key"]: row for row in rows.iterator(chunk_size=5000)}
+    return {row["action_key"]: row for row in rows}  # the dict holds every row: one fetch, no server cursor
 
 
 def compare_meetings(*, user: Actor, before: Meeting, after: Meeting) -> Comparison:
