@@ -4,3 +4,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
+
+from bascule.core.startup import settle  # noqa: E402 — needs Django loaded
+
+settle()  # start-up objects out of the garbage collector's way (bascule/core/startup.py)

@@ -20,7 +20,7 @@ from bascule.committees.models import (
 from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, Wave, Workstream, late_q
+from bascule.programmes.models import FINISHED, Action, Decision, Programme, Status, Wave, Workstream, is_late
 
 
 def meeting_scopes(*, user: Actor) -> tuple[list[Programme], list[Structure | None]]:
@@ -205,9 +205,13 @@ def _today_state(user: Actor, programme: Programme, root: Structure | None) -> d
     actions = Action.objects.visible_to(user).filter(programme=programme)
     if root is not None:
         actions = actions.filter(structure__path__startswith=root.path)
-    late = set(actions.filter(late_q(today)).values_list("id", flat=True))
     return {
-        row["id"]: {**row, "action_key": row["id"], "action_id": row["id"], "late": row["id"] in late}
+        row["id"]: {
+            **row,
+            "action_key": row["id"],
+            "action_id": row["id"],
+            "late": is_late(row["status"], row["deadline_end"], today),
+        }
         for row in actions.values(*_NOW_FIELDS)
     }
 
@@ -234,9 +238,7 @@ def compare_since(
             **row,
             "action_key": row["id"],
             "action_id": row["id"],
-            "late": row["status"] not in FINISHED
-            and row["deadline_end"] is not None
-            and row["deadline_end"] < day,
+            "late": is_late(row["status"], row["deadline_end"], day),
         }
         for row in former.values(*_NOW_FIELDS)
     }
@@ -254,20 +256,31 @@ def diff_states(
     """The sections of a comparison between two states of the same actions (keyed by action)."""
     result = Comparison(before=before, after=after, since=since)
     labels = dict(Status.choices)
+    done = Status.DONE
     for key, row in new.items():
-        row = {**row, "status_label": labels.get(row["status"], row["status"])}
         previous = old.get(key)
         if previous is None:
-            result.new.append(row)
+            result.new.append({**row, "status_label": labels.get(row["status"], row["status"])})
             continue
-        row["before"] = {**previous, "status_label": labels.get(previous["status"], previous["status"])}
-        if row["status"] == Status.DONE and previous["status"] != Status.DONE:
+        status, was = row["status"], previous["status"]
+        finished = status == done and was != done
+        other_status = status != was and not finished
+        became_late = row["late"] and not previous["late"]
+        moved = row["deadline_end"] != previous["deadline_end"]
+        if not (finished or other_status or became_late or moved):
+            continue  # most actions: unchanged, nothing copied
+        row = {
+            **row,
+            "status_label": labels.get(status, status),
+            "before": {**previous, "status_label": labels.get(was, was)},
+        }
+        if finished:
             result.done.append(row)
-        elif row["status"] != previous["status"]:
+        elif other_status:
             result.status_changed.append(row)
-        if row["late"] and not previous["late"]:
+        if became_late:
             result.became_late.append(row)
-        if row["deadline_end"] != previous["deadline_end"]:
+        if moved:
             result.deadline_changed.append(row)
     result.removed = [
         {

@@ -6,6 +6,7 @@ Every figure is computed from a handful of queries whatever the number of action
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -29,7 +30,7 @@ from bascule.core.parsing import is_uuid
 from bascule.core.system import Actor
 from bascule.indicators.selectors import indicator_panels
 from bascule.organisation.models import Structure, StructureKind
-from bascule.programmes.models import FINISHED, Action, Programme, Status, Wave, Workstream, late_q
+from bascule.programmes.models import FINISHED, Action, Programme, Status, Wave, Workstream, is_late
 from bascule.programmes.selectors import NATIONAL
 
 UPCOMING_DAYS = 30
@@ -182,13 +183,23 @@ def dashboard(*, user: Actor, filters: Filters, root: Structure | None) -> dict[
         row = row_for(path)
         if row is not None:
             row.statuses[state] = row.statuses.get(state, 0) + 1
-    late_ids = set(actions.filter(Q(late=True) if as_of else late_q(today)).values_list("id", flat=True))
-    for pk, path, state, end in actions.values_list("id", "structure__path", "status", "deadline_end"):
-        row = row_for(path)
+    # Late: as frozen at the committee, or today's rule on the rows just read (no second query). The id stays in
+    # the columns so that `distinct()` (lead filter) never merges two actions.
+    read: Iterable[tuple[Any, str | None, str, date | None, bool]]
+    if as_of is not None:
+        frozen_columns = ("id", "structure__path", "status", "deadline_end", "late")  # SnapshotAction's
+        read = actions.values_list(*frozen_columns)
+    else:
+        read = (
+            (pk, at, state, end, is_late(state, end, today))
+            for pk, at, state, end in actions.values_list("id", "structure__path", "status", "deadline_end")
+        )
+    for _pk, at, state, end, late in read:
+        row = row_for(at)
         if row is None:
             continue
         row.actions += 1
-        row.late += pk in late_ids
+        row.late += late
         row.soon += state not in FINISHED and end is not None and today <= end <= soon_to
 
     base = {"programme": programme.code, **({"vague": filters.wave} if filters.wave else {})}

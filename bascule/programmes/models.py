@@ -38,10 +38,15 @@ FINISHED = (Status.DONE, Status.ABANDONED)
 def late_q(today: date, prefix: str = "") -> Q:
     """Late (docs/domain.md §4): the deadline interval has ended and the action is neither done nor abandoned.
 
-    The one rule, as a filter (`prefix` for a related lookup, e.g. "actions__"); `Action.is_late_on` is the same
-    rule in Python, and a test proves they agree.
+    The one rule, as a filter (`prefix` for a related lookup, e.g. "actions__"); `is_late` is the same rule in
+    Python (for rows already read), and a test proves they agree.
     """
     return Q(**{f"{prefix}deadline_end__lt": today}) & ~Q(**{f"{prefix}status__in": FINISHED})
+
+
+def is_late(status: str, deadline_end: date | None, today: date) -> bool:
+    """The rule of `late_q`, on an action's status and deadline end already in memory."""
+    return status not in FINISHED and deadline_end is not None and deadline_end < today
 
 
 class PerimeterWideQuerySet(models.QuerySet[Any]):
@@ -534,7 +539,7 @@ class Action(VersionedModel):
 
     def is_late_on(self, today: date) -> bool:
         """The rule of `late_q`, for one action in memory."""
-        return self.status not in FINISHED and self.deadline_end is not None and self.deadline_end < today
+        return is_late(self.status, self.deadline_end, today)
 
     @property
     def is_late(self) -> bool:
