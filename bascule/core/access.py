@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import Http404
@@ -121,6 +122,17 @@ def read_only_post(view: Any) -> Any:
 def self_service(view: Any) -> Any:
     """Mark a view that only changes the user's own account (a preference): every logged-in user may POST to it."""
     view.bascule_self_service = True
+    return view
+
+
+def public_page(view: Any) -> Any:
+    """Mark a page that answers without login because a secret in its URL is its only key (an answer link).
+
+    The view itself must check that secret and open nothing else; the access harness lets it answer anonymous
+    visitors (200, or 404 for a wrong secret) instead of sending them to the login page.
+    """
+    view = login_not_required(view)
+    view.bascule_public = True
     return view
 
 

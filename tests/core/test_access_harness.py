@@ -7,7 +7,8 @@ conventions below (the test fails, naming the pattern, when one does not):
 - other URL arguments get a sample value from SAMPLE_ARGS.
 
 Checks, for every pattern:
-1. anonymous: pages redirect to the login page, the API answers 401/403; only PUBLIC patterns answer 200;
+1. anonymous: pages redirect to the login page, the API answers 401/403; only PUBLIC patterns answer 200, and
+   pages marked `core.access.public_page` (a secret in the URL) answer 200 or, for a wrong secret, 404;
 2. a Bretagne user asking for an object of Normandy (or national) gets 404, in GET and POST;
 3. a Bretagne reader (read-only role) writes nothing: any POST is refused (403/404/405) before a form is read, and
    no history row appears.
@@ -141,6 +142,10 @@ def test_anonymous_is_sent_to_login(route, world, client):
     response = client.get(url)
     if route.name in PUBLIC:
         assert response.status_code in {200, 302, 405}
+    elif getattr(
+        route.view, "bascule_public", False
+    ):  # core.access.public_page: a secret in the URL is the key
+        assert response.status_code in {200, 404}, url  # the sample secret is wrong: nothing opens
     elif route.is_api and route.name not in {"api:schema", "api:docs", "api:redoc"}:
         assert response.status_code in {401, 403, 405}, url
     elif route.is_api:
