@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "bascule.indicators",
     "bascule.dashboard",
     "bascule.sizing",
+    "bascule.surveys",
 ]
 
 MIDDLEWARE = [

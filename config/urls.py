@@ -12,6 +12,7 @@ from bascule.indicators.api import IndicatorViewSet
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
 from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
+from bascule.surveys.api import AnswerViewSet, QuestionnaireViewSet, SurveyViewSet
 
 router = DefaultRouter()
 router.register("structures", StructureViewSet, basename="structure")
@@ -25,6 +26,9 @@ router.register("decisions", DecisionViewSet, basename="decision")
 router.register("indicators", IndicatorViewSet, basename="indicator")
 router.register("sizing/sizings", SizingViewSet, basename="sizing")
 router.register("sizing/costs", CostComparisonViewSet, basename="costcomparison")
+router.register("surveys/questionnaires", QuestionnaireViewSet, basename="questionnaire")
+router.register("surveys/surveys", SurveyViewSet, basename="survey")
+router.register("surveys/answers", AnswerViewSet, basename="answer")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -45,6 +49,7 @@ urlpatterns = [
     path("indicateurs/", include("bascule.indicators.urls")),
     path("tableau-de-bord/", include("bascule.dashboard.urls")),
     path("dimensionnement/", include("bascule.sizing.urls")),
+    path("enquetes/", include("bascule.surveys.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

@@ -1,0 +1,18 @@
+"""Survey tests see the referential, programmes, indicators and surveys."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import World
+from tests.indicators.world import extend_world as extend_indicators
+from tests.programmes.world import extend_world as extend_programmes
+from tests.surveys.world import extend_world
+
+
+@pytest.fixture
+def world(base_world: World) -> World:
+    extend_programmes(base_world)
+    extend_indicators(base_world)
+    extend_world(base_world)
+    return base_world
