@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
@@ -27,6 +25,7 @@ from bascule.committees.models import (
     UpdateRequest,
 )
 from bascule.core.access import require_ability
+from bascule.core.mail import Mail, send_each
 from bascule.core.system import Actor, history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.models import Person, Structure
@@ -316,40 +315,20 @@ def campaign_open(*, by: Actor, campaign: Campaign, notify: bool = True) -> Camp
 
 def mail_requests(requests: Sequence[UpdateRequest], *, subject: str, intro: str = "", at: Any = None) -> int:
     """E-mail each request's respondent its personal link; record when it left or why it did not."""
-    sent = 0
-    connection = get_connection()
-    try:
-        connection.open()
-        unreachable = ""
-    except (OSError, smtplib.SMTPException) as exc:
-        unreachable = f"Courriel non parti : serveur de messagerie injoignable ({exc})"[:500]
-    try:
-        for request in requests:
-            error = unreachable
-            if request.respondent is None:
-                error = "Aucun responsable déploiement ni référent connu pour cette structure."
-            elif not error:
-                body = render_to_string(
-                    "committees/mail/update_request.txt",
-                    {
-                        "request": request,
-                        "campaign": request.campaign,
-                        "intro": intro,
-                        "url": site_url(request),
-                    },
-                )
-                try:
-                    EmailMessage(subject, body, to=[request.respondent.email], connection=connection).send()
-                    sent += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    error = f"Courriel non parti : {exc}"[:500]
-            UpdateRequest.objects.filter(pk=request.pk).update(
-                mail_error=error, last_mailed_at=None if error else (at or timezone.now())
-            )
-    finally:
-        if not unreachable:
-            connection.close()
-    return sent
+
+    def compose(request: UpdateRequest) -> Mail | str:
+        if request.respondent is None:
+            return "Aucun responsable déploiement ni référent connu pour cette structure."
+        context = {"request": request, "campaign": request.campaign, "intro": intro, "url": site_url(request)}
+        body = render_to_string("committees/mail/update_request.txt", context)
+        return Mail(subject, body, [request.respondent.email])
+
+    def record(request: UpdateRequest, error: str) -> None:
+        UpdateRequest.objects.filter(pk=request.pk).update(
+            mail_error=error, last_mailed_at=None if error else (at or timezone.now())
+        )
+
+    return send_each(requests, compose, record)
 
 
 def site_url(request: UpdateRequest) -> str:
