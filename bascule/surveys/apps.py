@@ -11,7 +11,7 @@ class SurveysConfig(AppConfig):
 
         from bascule.core import registry
         from bascule.programmes.selectors import piloted_programmes
-        from bascule.surveys import selectors, services
+        from bascule.surveys import importers, selectors, services, tasks  # noqa: F401 - importers, handlers register
 
         registry.register_user_ability(
             "surveys.add_questionnaire", lambda user: bool(piloted_programmes(user=user))

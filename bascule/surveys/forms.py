@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from dsfr.forms import DsfrBaseForm
 
-from bascule.core.forms import DateInput, VersionedModelForm
+from bascule.core.forms import DateInput, UploadField, VersionedModelForm
 from bascule.core.forms import model_max_length as _max
 from bascule.indicators.models import Indicator
 from bascule.organisation.models import Structure, StructureKind
@@ -210,3 +210,10 @@ class ReopenForm(DsfrBaseForm):
 
 class ThemeForm(DsfrBaseForm):
     name = forms.CharField(label="Nouveau thème", max_length=_max(Theme, "name"))
+
+
+class AnswerImportForm(DsfrBaseForm):
+    file = UploadField(
+        label="Réponses collectées",
+        help_text="XLSX, ODS ou CSV : les colonnes de l'export des réponses, une ligne par structure.",
+    )

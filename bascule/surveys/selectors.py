@@ -76,6 +76,7 @@ def ordered_questions(questionnaire: Questionnaire) -> list[Question]:
 class Rate:
     label: str
     asked: int = 0
+    structure: Structure | None = None  # the line's structure, where the results drill down
     submitted: int = 0
     drafts: int = 0
 
@@ -84,51 +85,65 @@ class Rate:
         return round(100 * self.submitted / self.asked, 1) if self.asked else 0.0
 
 
-def _answer_rows(survey: Survey, user: Actor) -> list[dict[str, Any]]:
-    rows: Any = (
-        Answer.objects.visible_to(user)
-        .filter(survey=survey)
-        .values(
-            "id",
-            "state",
-            "values",
-            "submitted_at",
-            "on_behalf",
-            "reminders",
-            "mail_error",
-            "structure_id",
-            "structure__code",
-            "structure__name",
-            "structure__kind",
-            "structure__region",
-            "structure__path",
-        )
-        .order_by("structure__path")
-    )
+def _answer_rows(survey: Survey, user: Actor, root: Structure | None = None) -> list[dict[str, Any]]:
+    answers = Answer.objects.visible_to(user).filter(survey=survey)
+    if root is not None:
+        answers = answers.filter(structure__path__startswith=root.path)
+    rows: Any = answers.values(
+        "id",
+        "state",
+        "values",
+        "submitted_at",
+        "on_behalf",
+        "reminders",
+        "mail_error",
+        "structure_id",
+        "structure__code",
+        "structure__name",
+        "structure__kind",
+        "structure__region",
+        "structure__path",
+    ).order_by("structure__path")
     return list(rows)
 
 
-def rates(rows: list[dict[str, Any]], regions: dict[str, str]) -> dict[str, Any]:
+class Groups:
+    """The lines of a consolidation under a root: one per child of the root (the regions at national level), the
+    root's own level, and the structures above every region ("Niveau national")."""
+
+    def __init__(self, user: Actor, root: Structure | None) -> None:
+        self.root = root
+        if root is None:
+            children = Structure.objects.filter(kind=StructureKind.REGION)
+        else:
+            children = Structure.objects.visible_to(user).filter(parent=root)
+        self.children = list(children.order_by("name"))
+
+    def of(self, path: str) -> tuple[str, Structure | None]:
+        for child in self.children:
+            if path.startswith(child.path):
+                return child.name, child
+        if self.root is not None:
+            return f"{self.root.name} (niveau propre)", None
+        return "Niveau national", None
+
+
+def rates(rows: list[dict[str, Any]], groups: Groups) -> dict[str, Any]:
     overall = Rate("Ensemble")
-    by_region: dict[str, Rate] = {}
+    by_group: dict[str, Rate] = {}
     by_kind: dict[str, Rate] = {}
     kinds = dict(StructureKind.choices)
     for row in rows:
-        region = row["structure__region"] or ""
+        label, child = groups.of(row["structure__path"])
         kind = row["structure__kind"]
-        for rate in (
-            overall,
-            by_region.setdefault(
-                region, Rate(regions.get(region, "Niveau national") if region else "Niveau national")
-            ),
-            by_kind.setdefault(kind, Rate(kinds.get(kind, kind))),
-        ):
+        group = by_group.setdefault(label, Rate(label, structure=child))
+        for rate in (overall, group, by_kind.setdefault(kind, Rate(kinds.get(kind, kind)))):
             rate.asked += 1
             rate.submitted += row["state"] == SUBMITTED
             rate.drafts += row["state"] == Answer.State.DRAFT
     return {
         "overall": overall,
-        "regions": sorted(by_region.values(), key=lambda r: r.label),
+        "regions": sorted(by_group.values(), key=lambda r: r.label),
         "kinds": sorted(by_kind.values(), key=lambda r: r.label),
     }
 
@@ -141,7 +156,7 @@ class QuestionResult:
     counts: list[tuple[str, int, float]] = field(default_factory=list)  # option, count, % of `answered`
     others: list[tuple[str, str]] = field(default_factory=list)  # structure, "other, specify" text
     numbers: dict[str, Any] = field(default_factory=dict)  # sum, average, minimum, maximum
-    by_region: list[tuple[str, Decimal, int]] = field(default_factory=list)  # region, sum, answers
+    by_region: list[tuple[str, Decimal, int, Decimal]] = field(default_factory=list)  # region, sum, n, mean
     texts: list[tuple[str, str, list[str]]] = field(default_factory=list)  # structure, text, themes
     cells: list[tuple[str, list[Decimal]]] = field(default_factory=list)  # table row, sums per column
     chart: str = ""
@@ -151,11 +166,12 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def results(*, user: Actor, survey: Survey) -> dict[str, Any]:
-    """Response rates and, per question, counts and percentages, sums and averages (nation → region), free text
-    with its themes, table sums — from submitted answers within the user's perimeter (five queries)."""
-    rows = _answer_rows(survey, user)
-    regions = dict(Structure.objects.filter(kind=StructureKind.REGION).values_list("region", "name"))
+def results(*, user: Actor, survey: Survey, root: Structure | None = None) -> dict[str, Any]:
+    """Response rates and, per question, counts and percentages, sums and averages per line (nation → regions, a
+    structure → its children), free text with its themes, table sums — from the submitted answers within the
+    user's perimeter, under `root` when given (five queries)."""
+    rows = _answer_rows(survey, user, root)
+    groups = Groups(user, root)
     questions = ordered_questions(survey.questionnaire)
     themes: dict[tuple[Any, str], list[str]] = defaultdict(list)
     for answer_id, code, name in Tag.objects.filter(answer__survey=survey).values_list(
@@ -182,7 +198,7 @@ def results(*, user: Actor, survey: Survey) -> dict[str, Any]:
             numbers = [as_number(v) or Decimal(0) for _, v in given]
             per_region: dict[str, list[Decimal]] = defaultdict(list)
             for (row, _), number in zip(given, numbers, strict=True):
-                per_region[row["structure__region"] or ""].append(number)
+                per_region[groups.of(row["structure__path"])[0]].append(number)
             if numbers:
                 total = sum(numbers, Decimal(0))
                 result.numbers = {
@@ -193,15 +209,16 @@ def results(*, user: Actor, survey: Survey) -> dict[str, Any]:
                 }
             result.by_region = sorted(
                 (
-                    regions.get(code, "Niveau national") if code else "Niveau national",
+                    label,
                     sum(v, Decimal(0)),
                     len(v),
+                    (sum(v, Decimal(0)) / len(v)).quantize(Decimal("0.01")),
                 )
-                for code, v in per_region.items()
+                for label, v in per_region.items()
             )
             result.chart = bar_chart_svg(
-                [(label, float(total)) for label, total, _ in result.by_region],
-                title=f"{question.text} — somme par région",
+                [(label, float(total)) for label, total, _, _ in result.by_region],
+                title=f"{question.text} — somme par {'région' if root is None else 'structure'}",
                 unit=f" {question.unit}" if question.unit else "",
             )
         elif question.kind == Kind.TABLE:
@@ -219,7 +236,8 @@ def results(*, user: Actor, survey: Survey) -> dict[str, Any]:
     theme_counts = Counter(name for names in themes.values() for name in names)
     return {
         "rows": rows,
-        "rates": rates(rows, regions),
+        "rates": rates(rows, groups),
+        "root": root,
         "results": out,
         "themes": [(t, theme_counts.get(t.name, 0)) for t in survey.themes.all()],
     }

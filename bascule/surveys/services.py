@@ -7,7 +7,6 @@ one-time token: `answer_from_token`). E-mails leave after the commit, each failu
 
 from __future__ import annotations
 
-import smtplib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -15,7 +14,6 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.template.loader import render_to_string
@@ -23,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bascule.core.access import require_ability
+from bascule.core.mail import Mail, send_each
 from bascule.core.system import SYSTEM, Actor, history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.indicators.models import Aggregation
@@ -396,39 +395,23 @@ SUBJECTS = {
 
 def mail_answers(answers: Sequence[Answer], *, kind: str, at: datetime | None = None) -> int:
     """E-mail each structure's contacts its answer link; record when it left, or why it did not."""
-    sent = 0
     people = contacts([a.structure for a in answers])
-    connection = get_connection()
-    try:
-        connection.open()
-        unreachable = ""
-    except (OSError, smtplib.SMTPException) as exc:
-        unreachable = f"Courriel non parti : serveur de messagerie injoignable ({exc})"[:500]
-    try:
-        for answer in answers:
-            error = unreachable
-            to = [p.email for p in people.get(answer.structure_id, [])]
-            if not to:
-                error = "Aucun contact connu pour cette structure (ni affectation, ni référent au-dessus)."
-            elif not error:
-                survey = answer.survey
-                body = render_to_string(
-                    "surveys/mail/answer_link.txt",
-                    {"answer": answer, "survey": survey, "kind": kind, "url": public_url(answer)},
-                )
-                subject = SUBJECTS[kind].format(title=survey.title, closes=survey.closes_on)
-                try:
-                    EmailMessage(subject, body, to=to, connection=connection).send()
-                    sent += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    error = f"Courriel non parti : {exc}"[:500]
-            Answer.objects.filter(pk=answer.pk).update(
-                mail_error=error, last_mailed_at=None if error else (at or timezone.now())
-            )
-    finally:
-        if not unreachable:
-            connection.close()
-    return sent
+
+    def compose(answer: Answer) -> Mail | str:
+        to = [p.email for p in people.get(answer.structure_id, [])]
+        if not to:
+            return "Aucun contact connu pour cette structure (ni affectation, ni référent au-dessus)."
+        survey = answer.survey
+        context = {"answer": answer, "survey": survey, "kind": kind, "url": public_url(answer)}
+        body = render_to_string("surveys/mail/answer_link.txt", context)
+        return Mail(SUBJECTS[kind].format(title=survey.title, closes=survey.closes_on), body, to)
+
+    def record(answer: Answer, error: str) -> None:
+        Answer.objects.filter(pk=answer.pk).update(
+            mail_error=error, last_mailed_at=None if error else (at or timezone.now())
+        )
+
+    return send_each(answers, compose, record)
 
 
 # --- the answer link (no login) ------------------------------------------------------------------------

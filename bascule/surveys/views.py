@@ -7,21 +7,30 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import get_visible_or_404, public_page, require_ability, require_user_ability
+from bascule.core.access import (
+    get_visible_or_404,
+    public_page,
+    read_only_post,
+    require_ability,
+    require_user_ability,
+)
 from bascule.core.exports import export_format, table_response
 from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.parsing import is_uuid
+from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure
+from bascule.organisation.selectors import visible_structure
 from bascule.programmes.selectors import piloted_programmes
 from bascule.surveys import selectors, services
 from bascule.surveys.answers import cell_key, other_key, read_values, shows
 from bascule.surveys.forms import (
+    AnswerImportForm,
     QuestionForm,
     QuestionnaireForm,
     ReopenForm,
@@ -29,6 +38,7 @@ from bascule.surveys.forms import (
     SurveyForm,
     ThemeForm,
 )
+from bascule.surveys.importers import AnswerImporter
 from bascule.surveys.models import Answer, Kind, Question, Questionnaire, Survey, Theme
 
 DEFAULT_DAYS = 21  # a new survey's default answering time
@@ -313,11 +323,55 @@ def survey_results(request: HttpRequest, survey_id: str) -> HttpResponse:
     if fmt := export_format(request):
         headers, rows = selectors.export_rows(user=request.user, survey=survey)
         return table_response(fmt, headers, rows, filename_stem="enquete-reponses", title=survey.title[:31])
+    root = None
+    if dans := request.GET.get("dans", ""):
+        root = visible_structure(user=request.user, pk=dans)
+        if root is None:
+            raise Http404("Aucune structure ne correspond à cette adresse dans votre périmètre.")
     return render(
         request,
         "surveys/survey_results.html",
-        {"survey": survey, **selectors.results(user=request.user, survey=survey), "theme_form": ThemeForm()},
+        {
+            "survey": survey,
+            **selectors.results(user=request.user, survey=survey, root=root),
+            "theme_form": ThemeForm(),
+        },
     )
+
+
+def survey_import(request: HttpRequest, survey_id: str) -> HttpResponse:
+    """Answers collected outside Bascule (the export's columns), previewed then applied as phone answers."""
+    survey = get_visible_or_404(_SURVEYS, request.user, pk=survey_id)
+    require_ability(
+        survey, request.user, "remind", "On importe des réponses dans une enquête ouverte, en pilote."
+    )
+    form = AnswerImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        run = taskrun_start(
+            kind="import",
+            label=f"Aperçu de l'import des réponses — {survey.title} — {upload.name}"[:255],
+            owner=request.user,
+            input_file=upload,
+            params={"importer": AnswerImporter.name, "mode": "preview", "survey": str(survey.pk)},
+        )
+        return redirect("core:taskrun_detail", taskrun_id=run.pk)
+    columns = AnswerImporter(user=request.user, survey=survey).columns
+    return render(request, "surveys/import.html", {"form": form, "survey": survey, "columns": columns})
+
+
+@read_only_post
+@require_POST
+def survey_summary(request: HttpRequest, survey_id: str) -> HttpResponse:
+    """Start the PDF summary in the background (the user's perimeter); its page offers the download."""
+    survey = get_visible_or_404(_SURVEYS, request.user, pk=survey_id)
+    run = taskrun_start(
+        kind="surveys.summary",
+        label=f"Synthèse d'enquête — {survey.title}"[:255],
+        owner=request.user,
+        params={"survey": str(survey.pk)},
+    )
+    return redirect("core:taskrun_detail", taskrun_id=run.pk)
 
 
 @require_POST

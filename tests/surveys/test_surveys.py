@@ -292,7 +292,10 @@ def test_results_count_and_rate_within_the_perimeter(world):
     assert by_code["Q3"].numbers["sum"] == Decimal(150) and by_code["Q3"].numbers["average"] == Decimal(
         "75.00"
     )
-    assert [label for label, _, _ in by_code["Q3"].by_region] == ["Bretagne", "Normandie"]
+    assert by_code["Q3"].by_region == [
+        ("Bretagne", Decimal(30), 1, Decimal("30.00")),
+        ("Normandie", Decimal(120), 1, Decimal("120.00")),
+    ]
     assert by_code["Q5"].texts == [(world.ddtm14.name, "Lecteurs de cartes", [])]
     bretagne = selectors.results(user=world.lead_bzh, survey=world.survey)
     assert bretagne["rates"]["overall"].asked == 1
@@ -389,3 +392,133 @@ def test_a_survey_with_no_target_is_not_sent(world):
         services.survey_update(
             by=world.national, survey=survey, version=survey.version, reminders_on=[today + timedelta(days=9)]
         )
+
+
+def test_the_pdf_summary_is_written_in_the_background_within_the_perimeter(world, client):
+    import pypdfium2
+
+    from bascule.core.models import TaskRun
+    from bascule.core.services import taskrun_execute
+
+    services.answer_save(
+        by=world.lead_bzh, answer=world.answer_bzh, values={"Q1": "non", "Q3": "30"}, submit=True
+    )
+    client.force_login(world.lead_bzh)
+    response = client.post(reverse("surveys:survey_summary", args=[world.survey.pk]))
+    run = TaskRun.objects.get(kind="surveys.summary")
+    assert response["Location"] == reverse("core:taskrun_detail", args=[run.pk])
+    taskrun_execute(taskrun_id=str(run.pk))
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.SUCCEEDED, run.error
+    download = client.get(reverse("core:taskrun_download", args=[run.pk]))
+    pdf = pypdfium2.PdfDocument(b"".join(download.streaming_content))
+    text = "".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "1 réponse sur 1" in text  # Bretagne's lead: its own structure only
+    assert "Lecteurs de cartes" not in text  # Normandy's free text is outside the perimeter
+
+
+# --- answers collected outside, imported -------------------------------------------------------------------
+def _import(world, user, text: str, *, apply: bool):
+    from bascule.surveys.importers import AnswerImporter
+
+    importer = AnswerImporter(user=user, survey=Survey.objects.get(pk=world.survey.pk))
+    table = importer.read(text.encode("utf-8"), "reponses.csv")
+    return importer.apply(table) if apply else importer.preview(table)
+
+
+def test_answers_collected_by_phone_are_imported_from_the_exports_columns(world, client):
+    client.force_login(world.national)
+    export = client.get(reverse("surveys:survey_results", args=[world.survey.pk]) + "?export=csv")
+    headers = export.content.decode("utf-8-sig").splitlines()[0]
+    assert headers.startswith("Code structure;")
+    # steering fills the Breton row of the export, the Normandy row stays as sent
+    row_bzh = "DDTM-29;;;;;;;non;;;45;80;Pas de lecteurs"
+    row_nor = 'DDTM-14;;;;;;;oui;"Finances ; Actes";;120;75;Lecteurs de cartes'
+    text = headers + "\n" + row_bzh + "\n" + row_nor + "\n"
+    preview = _import(world, world.national, text, apply=False)
+    assert [r.outcome for r in preview.rows] == ["create", "unchanged"], [r.messages for r in preview.rows]
+    assert (
+        Answer.objects.get(pk=world.answer_bzh.pk).state == Answer.State.PENDING
+    )  # a preview writes nothing
+    _import(world, world.national, text, apply=True)
+    answer = Answer.objects.get(pk=world.answer_bzh.pk)
+    assert answer.is_submitted and answer.on_behalf
+    assert answer.values == {"Q1": "non", "Q3": "45", "Q4": "80", "Q5": "Pas de lecteurs"}
+    again = _import(world, world.national, text, apply=True)
+    assert [r.outcome for r in again.rows] == ["unchanged", "unchanged"]  # idempotent
+
+
+def test_each_rejected_answer_row_is_explained_and_nothing_is_written(world):
+    text = (
+        "Code structure;Q1 Avez-vous déjà mené un projet de dématérialisation ?;Q4 Part des agents équipés d'une carte\n"
+        "DDTM-29;peut-être;50\n"
+        "DDTM-99;oui;\n"
+        "DDTM-14;non;75\n"
+        ";oui;140\n"
+    )
+    report = _import(world, world.national, text, apply=True)
+    messages = [m for r in report.rows for m in r.messages]
+    assert any(
+        "Ligne 2" in m and "« peut-être »" in m and "répondez « oui » ou « non »" in m for m in messages
+    )
+    assert any("Ligne 3" in m and "n'est pas interrogée" in m for m in messages)
+    assert any("Ligne 4" in m and "déjà envoyée, avec d'autres valeurs" in m for m in messages)
+    assert any("Ligne 5" in m and "obligatoire" in m for m in messages)
+    assert Answer.objects.get(pk=world.answer_bzh.pk).state == Answer.State.PENDING
+    with pytest.raises(Exception, match="Seuls les pilotes"):
+        _import(world, world.lead_bzh, text, apply=False)
+
+
+@pytest.mark.skipif(
+    connection.vendor == "sqlite",
+    reason="the in-memory test database shares one cache between threads (table locks); the file database waits "
+    "its turn (tests/core/test_sqlite_concurrency.py) — run on PostgreSQL by .ci/run",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_submissions_at_the_same_moment_keep_one_answer(world):
+    """Two tabs (or a link and a page) submit at once: one wins, the other is told, one answer stays."""
+    import threading
+
+    from django.db import connections
+
+    token = services.answer_token(world.answer_bzh)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def submit(value: str) -> None:
+        try:
+            start.wait(timeout=10)
+            services.answer_save_by_link(token=token, values={"Q1": value}, submit=True)
+            outcomes.append("envoyée")
+        except (ValidationError, PermissionDenied) as exc:
+            outcomes.append(str(exc))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=submit, args=(v,)) for v in ("oui", "non")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(o == "envoyée" for o in outcomes) == [False, True], outcomes
+    refused = next(o for o in outcomes if o != "envoyée")
+    assert "déjà été envoyée" in refused
+    answers = Answer.objects.filter(survey=world.survey, structure=world.ddtm29)
+    assert answers.count() == 1 and answers.get().is_submitted
+
+
+def test_results_drill_down_from_the_regions_to_a_structures_children(world, client):
+    national = selectors.results(user=world.national, survey=world.survey)
+    lines = {r.label: (r.asked, r.submitted, r.structure) for r in national["rates"]["regions"]}
+    assert lines == {"Bretagne": (1, 0, world.bretagne), "Normandie": (1, 1, world.normandie)}
+    normandy = selectors.results(user=world.national, survey=world.survey, root=world.normandie)
+    assert [(r.label, r.asked) for r in normandy["rates"]["regions"]] == [(world.calvados.name, 1)]
+    q3 = {r.question.code: r for r in normandy["results"]}["Q3"]
+    assert q3.by_region == [(world.calvados.name, Decimal(120), 1, Decimal("120.00"))]
+    client.force_login(world.national)
+    url = reverse("surveys:survey_results", args=[world.survey.pk])
+    page = client.get(url).content.decode()
+    assert f"?dans={world.normandie.pk}" in page
+    assert world.calvados.name in client.get(url + f"?dans={world.normandie.pk}").content.decode()
+    client.force_login(world.lead_bzh)
+    assert client.get(url + f"?dans={world.normandie.pk}").status_code == 404
