@@ -485,17 +485,17 @@ def test_two_submissions_at_the_same_moment_keep_one_answer(world):
     start = threading.Barrier(2)
     outcomes: list[str] = []
 
-    def submit(value: str) -> None:
+    def submit(agents: str) -> None:  # both answers are complete and valid: only the timing differs
         try:
             start.wait(timeout=10)
-            services.answer_save_by_link(token=token, values={"Q1": value}, submit=True)
+            services.answer_save_by_link(token=token, values={"Q1": "non", "Q3": agents}, submit=True)
             outcomes.append("envoyée")
         except (ValidationError, PermissionDenied) as exc:
             outcomes.append(str(exc))
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=submit, args=(v,)) for v in ("oui", "non")]
+    threads = [threading.Thread(target=submit, args=(v,)) for v in ("10", "20")]
     for thread in threads:
         thread.start()
     for thread in threads:
