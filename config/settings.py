@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "bascule.dashboard",
     "bascule.sizing",
     "bascule.surveys",
+    "bascule.training",
 ]
 
 MIDDLEWARE = [

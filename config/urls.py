@@ -13,6 +13,7 @@ from bascule.organisation.api import AssignmentViewSet, PersonViewSet, Structure
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
 from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
 from bascule.surveys.api import AnswerViewSet, QuestionnaireViewSet, SurveyViewSet
+from bascule.training.api import SessionViewSet, TrainingPlanViewSet
 
 router = DefaultRouter()
 router.register("structures", StructureViewSet, basename="structure")
@@ -29,6 +30,8 @@ router.register("sizing/costs", CostComparisonViewSet, basename="costcomparison"
 router.register("surveys/questionnaires", QuestionnaireViewSet, basename="questionnaire")
 router.register("surveys/surveys", SurveyViewSet, basename="survey")
 router.register("surveys/answers", AnswerViewSet, basename="answer")
+router.register("training/plans", TrainingPlanViewSet, basename="trainingplan")
+router.register("training/sessions", SessionViewSet, basename="session")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -50,6 +53,7 @@ urlpatterns = [
     path("tableau-de-bord/", include("bascule.dashboard.urls")),
     path("dimensionnement/", include("bascule.sizing.urls")),
     path("enquetes/", include("bascule.surveys.urls")),
+    path("formation/", include("bascule.training.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

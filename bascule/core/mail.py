@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import smtplib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.core.mail import EmailMessage, get_connection
@@ -22,6 +22,7 @@ class Mail:
     subject: str
     body: str
     to: list[str]
+    attachments: list[tuple[str, bytes, str]] = field(default_factory=list)  # file name, content, MIME type
 
 
 def send_each(
@@ -44,7 +45,10 @@ def send_each(
             error = mail if isinstance(mail, str) else unreachable
             if not error and isinstance(mail, Mail):
                 try:
-                    EmailMessage(mail.subject, mail.body, to=mail.to, connection=connection).send()
+                    message = EmailMessage(mail.subject, mail.body, to=mail.to, connection=connection)
+                    for name, content, mimetype in mail.attachments:
+                        message.attach(name, content, mimetype)
+                    message.send()
                     sent += 1
                 except (OSError, smtplib.SMTPException) as exc:
                     error = f"Courriel non parti : {exc}"[:ERROR_MAX]

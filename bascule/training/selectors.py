@@ -1,0 +1,119 @@
+"""Reads of training: the plans a user sees, one plan's page (census, resources, sessions, what could not be
+scheduled) and its dashboard (trained per step and profile against the go-live, room occupancy, trainer load)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from bascule.core.system import Actor
+from bascule.training import problem as p
+from bascule.training.models import Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
+
+
+def plan_list(*, user: Actor) -> QuerySet[TrainingPlan]:
+    return (
+        TrainingPlan.objects.visible_to(user)
+        .select_related("programme", "region", "wave")
+        .annotate(
+            trainee_count=Count("trainees", distinct=True), session_count=Count("sessions", distinct=True)
+        )
+        .order_by("programme__code", "region__name")
+    )
+
+
+def plan_page(*, plan: TrainingPlan) -> dict[str, Any]:
+    """Everything the plan's page shows, in a fixed number of queries."""
+    courses = list(Course.objects.filter(programme=plan.programme).order_by("step", "code"))
+    trainees = list(Trainee.objects.filter(plan=plan).select_related("structure").prefetch_related("exempt"))
+    rooms = list(Room.objects.filter(plan=plan))
+    trainers = list(Trainer.objects.filter(plan=plan).select_related("person").prefetch_related("courses"))
+    sessions = list(
+        Session.objects.filter(plan=plan, cancelled=False)
+        .select_related("course", "room", "trainer__person")
+        .annotate(seat_count=Count("seats"))
+        .order_by("starts_on", "room__code")
+    )
+    seats = list(
+        Seat.objects.filter(session__plan=plan, session__cancelled=False).values_list(
+            "trainee_id", "session__course__code", "attended", "session__published"
+        )
+    )
+    names = {str(t.pk): t.name for t in trainees}
+    return {
+        "courses": courses,
+        "trainees": trainees,
+        "rooms": rooms,
+        "trainers": trainers,
+        "sessions": sessions,
+        "profiles": Counter(t.profile for t in trainees).most_common(),
+        "unscheduled": [{**u, "name": names.get(u["trainee"], u["trainee"])} for u in plan.unscheduled],
+        "dashboard": dashboard(plan, courses, trainees, seats),
+        "occupancy": occupancy(plan, rooms, trainers, sessions),
+    }
+
+
+def dashboard(
+    plan: TrainingPlan,
+    courses: list[Course],
+    trainees: list[Trainee],
+    seats: list[tuple[Any, str, Any, bool]],
+) -> list[dict[str, Any]]:
+    """Per step and profile: trainees who need it, seats planned, published, trained (attended)."""
+    by_trainee: dict[str, dict[str, tuple[Any, bool]]] = defaultdict(dict)
+    for trainee_id, code, attended, published in seats:
+        by_trainee[str(trainee_id)][code] = (attended, published)
+    lines: dict[tuple[int, str], dict[str, Any]] = {}
+    for trainee in trainees:
+        exempt = {c.code for c in trainee.exempt.all()}
+        for course in courses:
+            if trainee.profile not in course.profiles or course.code in exempt:
+                continue
+            line = lines.setdefault(
+                (course.step, trainee.profile),
+                {
+                    "step": course.step,
+                    "profile": trainee.profile,
+                    "needed": 0,
+                    "planned": 0,
+                    "published": 0,
+                    "trained": 0,
+                },
+            )
+            line["needed"] += 1
+            seat = by_trainee[str(trainee.pk)].get(course.code)
+            if seat is not None and seat[0] is not False:
+                line["planned"] += 1
+                line["published"] += seat[1]
+                line["trained"] += seat[0] is True
+    for line in lines.values():
+        line["percent"] = round(100 * line["trained"] / line["needed"], 1) if line["needed"] else 0.0
+    return [lines[k] for k in sorted(lines)]
+
+
+def occupancy(
+    plan: TrainingPlan, rooms: list[Room], trainers: list[Trainer], sessions: Sequence[Session]
+) -> dict[str, Any]:
+    """Half-days used per room (out of the horizon's) and per trainer (out of their availability)."""
+    from bascule.training.services import horizon
+
+    span = len(horizon(plan))
+    room_use: Counter[str] = Counter()
+    trainer_use: Counter[Any] = Counter()
+    for s in sessions:
+        room_use[s.room.code] += len(s.half_days)
+        trainer_use[s.trainer_id] += len(s.half_days)
+    return {
+        "rooms": [(r, room_use[r.code], span) for r in rooms],
+        "trainers": [(t, trainer_use[t.pk], len(t.available)) for t in trainers],
+    }
+
+
+def session_page(*, session: Session) -> dict[str, Any]:
+    return {
+        "seats": list(session.seats.select_related("trainee__structure").order_by("trainee__name")),
+        "half_days": [p.HalfDay.parse(h) for h in session.half_days],
+    }
