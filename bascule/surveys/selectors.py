@@ -174,7 +174,10 @@ def results(*, user: Actor, survey: Survey, root: Structure | None = None) -> di
     groups = Groups(user, root)
     questions = ordered_questions(survey.questionnaire)
     themes: dict[tuple[Any, str], list[str]] = defaultdict(list)
-    for answer_id, code, name in Tag.objects.filter(answer__survey=survey).values_list(
+    seen = Answer.objects.visible_to(user).filter(survey=survey)
+    if root is not None:
+        seen = seen.filter(structure__path__startswith=root.path)
+    for answer_id, code, name in Tag.objects.filter(answer__in=seen.values("pk")).values_list(
         "answer_id", "question_code", "theme__name"
     ):
         themes[(answer_id, code)].append(name)

@@ -522,3 +522,87 @@ def test_results_drill_down_from_the_regions_to_a_structures_children(world, cli
     assert world.calvados.name in client.get(url + f"?dans={world.normandie.pk}").content.decode()
     client.force_login(world.lead_bzh)
     assert client.get(url + f"?dans={world.normandie.pk}").status_code == 404
+
+
+def test_domain_9_survey_sent_to_186_structures_answered_through_links_reminded_closed(
+    world, client, smtp, settings
+):
+    """The dematerialisation questionnaire sent to 186 structures; 120 answer through their links (yes 48 / no 72),
+    the others are reminded, the survey closes, and the results give counts, rates and charts."""
+    settings.BASCULE_SITE_URL = "http://testserver"
+    for n in range(186):
+        region, department = (world.finistere, "29") if n % 2 else (world.calvados, "14")
+        make_structure(
+            f"SGCD-{n:03}",
+            parent=region,
+            kind=StructureKind.SGCD,
+            name=f"SGC-D n° {n}",
+            region=region.region,
+            department=department,
+        )
+    today = timezone.localdate()
+    survey = services.survey_create(
+        by=world.national,
+        questionnaire=build_questionnaire(world, title="Dématérialisation — SGC-D"),
+        title="Projets de dématérialisation des SGC-D",
+        kinds=[StructureKind.SGCD],
+        opens_on=today,
+        closes_on=today + timedelta(days=15),
+        reminders_on=[today + timedelta(days=7)],
+    )
+    services.survey_open(by=world.national, survey=survey, notify=False)
+    answers = list(
+        Answer.objects.filter(survey=survey).select_related("structure").order_by("structure__code")
+    )
+    assert len(answers) == 186
+    for n, answer in enumerate(answers[:120]):
+        link = reverse("surveys:public_answer", args=[services.answer_token(answer)])
+        form = (
+            {"q_Q1": "oui", "q_Q2": ["Finances"], "envoyer": "1"}
+            if n < 48
+            else {"q_Q1": "non", "envoyer": "1"}
+        )
+        assert client.post(link, form).status_code == 200
+    assert "66 relance" in services.surveys_follow_calendar(today=today + timedelta(days=7))
+    assert smtp.received.wait(10)
+    services.survey_close(by=world.national, survey=survey)
+    with pytest.raises(services.LinkRefused, match="close"):
+        services.answer_from_token(services.answer_token(answers[150]))
+    data = selectors.results(user=world.national, survey=Survey.objects.get(pk=survey.pk))
+    assert (data["rates"]["overall"].asked, data["rates"]["overall"].submitted) == (186, 120)
+    assert {r.label: r.percent for r in data["rates"]["regions"]} == {"Bretagne": 64.5, "Normandie": 64.5}
+    q1 = {r.question.code: r for r in data["results"]}["Q1"]
+    assert q1.counts == [("oui", 48, 40.0), ("non", 72, 60.0)] and "<svg" in q1.chart
+
+
+def test_theme_counts_stay_within_the_perimeter(world):
+    services.survey_close(by=world.national, survey=world.survey)
+    survey = Survey.objects.get(pk=world.survey.pk)
+    theme = services.theme_add(by=world.national, survey=survey, name="Matériel")
+    services.answer_tag(
+        by=world.national,
+        answer=Answer.objects.get(pk=world.answer_nor.pk),
+        question_code="Q5",
+        themes=[theme],
+    )
+    assert selectors.results(user=world.national, survey=survey)["themes"] == [(theme, 1)]
+    assert selectors.results(user=world.lead_bzh, survey=survey)["themes"] == [(theme, 0)]  # Normandy's tag
+
+
+def test_contacts_are_found_in_a_fixed_number_of_queries_with_the_steering_contact_rule(world):
+    from bascule.organisation.models import Assignment
+    from bascule.organisation.selectors import steering_contact
+
+    structures = [world.ddtm29, world.ddtm14, world.finistere, world.calvados, world.bretagne]
+    with CaptureQueriesContext(connection) as queries:
+        found = services.contacts(structures)
+    assert len(queries) == 2  # whatever the number of structures
+    for structure in structures:
+        assigned = [
+            a.person for a in Assignment.objects.active().filter(structure=structure) if a.person.email
+        ]
+        contact = steering_contact(structure)
+        expected = assigned or ([contact] if contact is not None and contact.email else [])
+        assert [p.pk for p in found[structure.pk]] == list(dict.fromkeys(p.pk for p in expected)), (
+            structure.code
+        )
