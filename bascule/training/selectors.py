@@ -117,3 +117,35 @@ def session_page(*, session: Session) -> dict[str, Any]:
         "seats": list(session.seats.select_related("trainee__structure").order_by("trainee__name")),
         "half_days": [p.HalfDay.parse(h) for h in session.half_days],
     }
+
+
+def trained_share(plan: TrainingPlan) -> tuple[int, int]:
+    """How many course needs the census has, and how many are trained (attended): three queries."""
+    courses = list(Course.objects.filter(programme=plan.programme))
+    trainees = list(Trainee.objects.filter(plan=plan).prefetch_related("exempt"))
+    seats = list(
+        Seat.objects.filter(session__plan=plan, session__cancelled=False).values_list(
+            "trainee_id", "session__course__code", "attended", "session__published"
+        )
+    )
+    lines = dashboard(plan, courses, trainees, seats)
+    return sum(line["needed"] for line in lines), sum(line["trained"] for line in lines)
+
+
+def training_home(*, user: Actor) -> dict[str, Any] | None:
+    """The home panel: each plan in the perimeter, its share trained and its next sessions."""
+    plans = list(plan_list(user=user)[:5])
+    if not plans:
+        return None
+    lines = []
+    for plan in plans:
+        needed, trained = trained_share(plan)
+        lines.append(
+            {
+                "plan": plan,
+                "needed": needed,
+                "trained": trained,
+                "percent": round(100 * trained / needed) if needed else 0,
+            }
+        )
+    return {"plans": lines}

@@ -18,10 +18,11 @@ from django.utils import timezone
 
 from bascule.core.access import require_ability
 from bascule.core.mail import Mail, send_each
-from bascule.core.system import Actor
+from bascule.core.system import SYSTEM, Actor
 from bascule.core.writes import save_historised
 from bascule.organisation.models import Person, Structure
-from bascule.programmes.models import Programme, Wave
+from bascule.programmes.models import Programme, Status, Wave, Workstream
+from bascule.programmes.services import workstream_update
 from bascule.training import problem as p
 from bascule.training.check import violations
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
@@ -458,4 +459,31 @@ def attendance_record(*, by: Actor, session: Session, present: Sequence[Any]) ->
             save_historised(seat, by=by, reason="Présent" if attended else "Absent")
         here += attended
         absent += not attended
+    transaction.on_commit(lambda: workstream_sync(plan=session.plan))
     return here, absent
+
+
+def workstream_sync(*, plan: TrainingPlan) -> Workstream | None:
+    """The region's « Formation » workstream follows the plan: its progress is the share of the needs trained
+    (attended), « en cours » from the first trained, « terminé » at 100 % (a blocked or abandoned one is left)."""
+    from bascule.training.selectors import trained_share  # reads only
+
+    workstream = (
+        Workstream.objects.filter(template__programme=plan.programme, structure=plan.region)
+        .filter(template__name__iexact="Formation")
+        .first()
+    )
+    if workstream is None or workstream.status in {Status.BLOCKED, Status.ABANDONED}:
+        return workstream
+    needed, trained = trained_share(plan)
+    percent = round(100 * trained / needed) if needed else 0
+    status = (
+        Status.DONE
+        if needed and trained == needed
+        else (Status.IN_PROGRESS if trained else workstream.status)
+    )
+    if (workstream.percent, workstream.status) == (percent, status):
+        return workstream
+    return workstream_update(
+        by=SYSTEM, workstream=workstream, version=workstream.version, percent=percent, status=status
+    )

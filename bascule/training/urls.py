@@ -11,4 +11,5 @@ urlpatterns = [
     path("<uuid:trainingplan_id>/publier/", views.plan_publish, name="plan_publish"),
     path("<uuid:trainingplan_id>/importer/", views.plan_import, name="plan_import"),
     path("sessions/<uuid:session_id>/", views.session_detail, name="session_detail"),
+    path("sessions/<uuid:session_id>/feuille/", views.session_sheet, name="session_sheet"),
 ]

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import get_visible_or_404, require_ability
+from bascule.core.access import get_visible_or_404, read_only_post, require_ability
 from bascule.core.history import history_entries
 from bascule.core.services import taskrun_start
 from bascule.training import selectors, services
@@ -77,6 +77,22 @@ def plan_publish(request: HttpRequest, trainingplan_id: str) -> HttpResponse:
         request, f"{count} session(s) publiée(s) : les invitations partent aux stagiaires et formateurs."
     )
     return redirect("training:plan_detail", trainingplan_id=plan.pk)
+
+
+@read_only_post
+@require_POST
+def session_sheet(request: HttpRequest, session_id: str) -> HttpResponse:
+    """Start the attendance sheet (PDF) in the background; its page offers the download."""
+    session = get_visible_or_404(
+        Session.objects.select_related("course", "room"), request.user, pk=session_id
+    )
+    run = taskrun_start(
+        kind="training.attendance_sheet",
+        label=f"Feuille de présence — {session}"[:255],
+        owner=request.user,
+        params={"session": str(session.pk)},
+    )
+    return redirect("core:taskrun_detail", taskrun_id=run.pk)
 
 
 def session_detail(request: HttpRequest, session_id: str) -> HttpResponse:

@@ -335,3 +335,40 @@ def test_extra_trainees_are_imported_once_and_each_rejected_row_explained(world)
     assert again.rows[0].outcome == "unchanged"
     with pytest.raises(Exception, match="responsable de déploiement"):
         _import_trainees(world, world.lead_nor, text, apply=False)
+
+
+def test_attendance_moves_the_regions_training_workstream(world, django_capture_on_commit_callbacks):
+    from bascule.programmes.models import Status, Workstream
+
+    workstream = Workstream.objects.get(
+        template__programme=world.programme, structure=world.normandie, template__name="Formation"
+    )
+    assert workstream.percent == 0
+    services.publish(by=world.lead_nor, plan=world.plan_nor, notify=False)
+    Session.objects.filter(plan=world.plan_nor).update(starts_on=timezone.localdate())
+    for session in Session.objects.filter(plan=world.plan_nor):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.attendance_record(
+                by=world.lead_nor, session=session, present=[s.trainee_id for s in session.seats.all()]
+            )
+    workstream.refresh_from_db()
+    # 3 trainees need F1, 2 of them F3: every session held with everyone present
+    assert (workstream.percent, workstream.status) == (100, Status.DONE)
+
+
+def test_the_attendance_sheet_is_a_pdf_of_the_sessions_trainees(world, client):
+    import pypdfium2
+
+    from bascule.core.services import taskrun_execute
+
+    client.force_login(world.lead_nor)
+    response = client.post(reverse("training:session_sheet", args=[world.session_nor.pk]))
+    run = TaskRun.objects.get(kind="training.attendance_sheet")
+    assert response["Location"] == reverse("core:taskrun_detail", args=[run.pk])
+    taskrun_execute(taskrun_id=str(run.pk))
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.SUCCEEDED, run.error
+    download = client.get(reverse("core:taskrun_download", args=[run.pk]))
+    text = pypdfium2.PdfDocument(b"".join(download.streaming_content))[0].get_textpage().get_text_range()
+    names = [seat.trainee.name for seat in world.session_nor.seats.all()]
+    assert names and all(name in text for name in names)
