@@ -18,7 +18,7 @@ from bascule.indicators import services as indicators
 from bascule.indicators.models import Indicator
 from bascule.organisation.models import StructureKind
 from bascule.programmes.models import Programme
-from bascule.surveys import services
+from bascule.surveys import questionnaires, services
 from bascule.surveys.models import Answer, Kind, Survey
 
 CODE = "CHORUS-MAP"
@@ -64,16 +64,16 @@ def load_demo() -> list[str]:
         target_date=today + timedelta(days=90),
         expected_kind=StructureKind.DEPARTMENTAL_DIRECTORATE,
     )
-    questionnaire = services.questionnaire_create(
+    questionnaire = questionnaires.questionnaire_create(
         by=SYSTEM,
         programme=programme,
         title="Dématérialisation",
         description="Projets déjà menés, périmètres, équipement des agents.",
     )
-    projects = services.section_add(
+    projects = questionnaires.section_add(
         by=SYSTEM, questionnaire=questionnaire, title="Projets de dématérialisation"
     )
-    q1 = services.question_add(
+    q1 = questionnaires.question_add(
         by=SYSTEM,
         section=projects,
         code="DEMAT",
@@ -81,7 +81,7 @@ def load_demo() -> list[str]:
         kind=Kind.YES_NO,
         required=True,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=SYSTEM,
         section=projects,
         code="PERIM",
@@ -93,8 +93,10 @@ def load_demo() -> list[str]:
         condition_on=q1,
         condition_value="oui",
     )
-    equipment = services.section_add(by=SYSTEM, questionnaire=questionnaire, title="Équipement des agents")
-    agents = services.question_add(
+    equipment = questionnaires.section_add(
+        by=SYSTEM, questionnaire=questionnaire, title="Équipement des agents"
+    )
+    agents = questionnaires.question_add(
         by=SYSTEM,
         section=equipment,
         code="AGENTS",
@@ -105,7 +107,7 @@ def load_demo() -> list[str]:
         unit="agents",
         required=True,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=SYSTEM,
         section=equipment,
         code="EQUIP",
@@ -118,7 +120,7 @@ def load_demo() -> list[str]:
         indicator=equipped,
         coverage_of=agents,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=SYSTEM, section=equipment, code="DIFF", text="Difficultés rencontrées", kind=Kind.TEXT
     )
     survey = services.survey_create(

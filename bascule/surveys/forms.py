@@ -15,7 +15,7 @@ from bascule.indicators.models import Indicator
 from bascule.organisation.models import Structure, StructureKind
 from bascule.programmes.models import Programme
 from bascule.surveys.models import Kind, Question, Questionnaire, Section, Survey, Theme
-from bascule.surveys.services import LABEL_MAX, LIST_MAX, QUESTIONNAIRE_FIELDS
+from bascule.surveys.questionnaires import LABEL_MAX, LIST_MAX, QUESTIONNAIRE_FIELDS
 
 LINES_MAX = LIST_MAX * (LABEL_MAX + 2)
 

@@ -299,6 +299,14 @@ def export_rows(*, user: Actor, survey: Survey) -> tuple[list[str], list[list[An
     return headers, lines
 
 
+def survey_targets(survey: Survey) -> QuerySet[Structure]:
+    """The structures asked: of the chosen kinds, in the perimeter, valid on the opening day."""
+    structures = Structure.objects.active(survey.opens_on).filter(kind__in=survey.kinds)
+    if survey.root_id is not None:
+        structures = structures.filter(path__startswith=survey.root.path)  # type: ignore[union-attr]
+    return structures.order_by("path")
+
+
 # --- survey load -----------------------------------------------------------------------------------------
 def _same(question: Question) -> tuple[str, str]:
     """What makes two questions "the same question": their kind and their text, without case or accents."""
@@ -344,8 +352,6 @@ def reusable_answers(
 def survey_load(*, survey: Survey) -> dict[str, Any]:
     """Before sending: the structures it targets that other open surveys already ask, and the questions they have
     recently answered elsewhere (offered for reuse)."""
-    from bascule.surveys.services import survey_targets
-
     targets = list(survey_targets(survey))
     busy = (
         Answer.objects.filter(structure__in=[t.pk for t in targets], survey__state=Survey.State.OPEN)

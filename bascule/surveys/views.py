@@ -27,7 +27,7 @@ from bascule.core.services import taskrun_start
 from bascule.organisation.models import Structure
 from bascule.organisation.selectors import visible_structure
 from bascule.programmes.selectors import piloted_programmes
-from bascule.surveys import selectors, services
+from bascule.surveys import questionnaires, selectors, services
 from bascule.surveys.answers import cell_key, other_key, read_values, shows
 from bascule.surveys.forms import (
     AnswerImportForm,
@@ -93,7 +93,7 @@ def questionnaire_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         questionnaire = run_service(
             form,
-            lambda: services.questionnaire_create(
+            lambda: questionnaires.questionnaire_create(
                 by=request.user, programme=form.cleaned_data["programme"], **form.values()
             ),
         )
@@ -120,12 +120,12 @@ def questionnaire_detail(request: HttpRequest, questionnaire_id: str) -> HttpRes
 
 def questionnaire_edit(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
     questionnaire = get_visible_or_404(_QUESTIONNAIRES, request.user, pk=questionnaire_id)
-    require_ability(questionnaire, request.user, "change", services.FROZEN)
+    require_ability(questionnaire, request.user, "change", questionnaires.FROZEN)
     form = QuestionnaireForm(request.POST or None, instance=questionnaire)
     if request.method == "POST" and form.is_valid():
         done = run_service(
             form,
-            lambda: services.questionnaire_update(
+            lambda: questionnaires.questionnaire_update(
                 by=request.user,
                 questionnaire=questionnaire,
                 version=form.cleaned_data["version"],
@@ -140,12 +140,12 @@ def questionnaire_edit(request: HttpRequest, questionnaire_id: str) -> HttpRespo
 @require_POST
 def section_add(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
     questionnaire = get_visible_or_404(_QUESTIONNAIRES, request.user, pk=questionnaire_id)
-    require_ability(questionnaire, request.user, "change", services.FROZEN)
+    require_ability(questionnaire, request.user, "change", questionnaires.FROZEN)
     form = SectionForm(request.POST)
     if form.is_valid():
         run_service(
             form,
-            lambda: services.section_add(
+            lambda: questionnaires.section_add(
                 by=request.user, questionnaire=questionnaire, title=form.cleaned_data["title"]
             ),
         )
@@ -156,13 +156,13 @@ def section_add(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
 
 def question_add(request: HttpRequest, questionnaire_id: str) -> HttpResponse:
     questionnaire = get_visible_or_404(_QUESTIONNAIRES, request.user, pk=questionnaire_id)
-    require_ability(questionnaire, request.user, "change", services.FROZEN)
+    require_ability(questionnaire, request.user, "change", questionnaires.FROZEN)
     form = QuestionForm(request.POST or None, questionnaire=questionnaire)
     if request.method == "POST" and form.is_valid():
         values = form.values()
         section = values.pop("section")
         question = run_service(
-            form, lambda: services.question_add(by=request.user, section=section, **values)
+            form, lambda: questionnaires.question_add(by=request.user, section=section, **values)
         )
         if question is not None:
             messages.success(request, f"Question {question.code} ajoutée.")
@@ -177,11 +177,11 @@ def question_edit(request: HttpRequest, question_id: str) -> HttpResponse:
         pk=question_id,
     )
     questionnaire = question.questionnaire
-    require_ability(question, request.user, "change", services.FROZEN)
+    require_ability(question, request.user, "change", questionnaires.FROZEN)
     form = QuestionForm(request.POST or None, questionnaire=questionnaire, question=question)
     if request.method == "POST" and form.is_valid():
         done = run_service(
-            form, lambda: services.question_update(by=request.user, question=question, **form.values())
+            form, lambda: questionnaires.question_update(by=request.user, question=question, **form.values())
         )
         if done is not None:
             messages.success(request, f"Question {done.code} modifiée.")
@@ -198,9 +198,9 @@ def question_delete(request: HttpRequest, question_id: str) -> HttpResponse:
     question = get_visible_or_404(
         Question.objects.select_related("questionnaire__programme__owner"), request.user, pk=question_id
     )
-    require_ability(question, request.user, "change", services.FROZEN)
+    require_ability(question, request.user, "change", questionnaires.FROZEN)
     try:
-        services.question_delete(by=request.user, question=question)
+        questionnaires.question_delete(by=request.user, question=question)
         messages.success(request, f"Question {question.code} supprimée.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -213,7 +213,7 @@ def questionnaire_new_edition(request: HttpRequest, questionnaire_id: str) -> Ht
     require_ability(
         questionnaire, request.user, "new_edition", "Ce questionnaire a déjà une édition plus récente."
     )
-    edition = services.questionnaire_new_edition(by=request.user, questionnaire=questionnaire)
+    edition = questionnaires.questionnaire_new_edition(by=request.user, questionnaire=questionnaire)
     messages.success(
         request, f"Édition {edition.edition} créée : modifiez-la, les réponses déjà reçues restent."
     )

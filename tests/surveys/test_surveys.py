@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from bascule.indicators.models import Measurement
 from bascule.organisation.models import StructureKind
-from bascule.surveys import selectors, services
+from bascule.surveys import questionnaires, selectors, services
 from bascule.surveys.answers import check_complete, check_values
 from bascule.surveys.models import Answer, Kind, Question, Survey
 from tests.factories import make_structure
@@ -65,9 +65,9 @@ def test_a_condition_hides_its_question_and_drops_its_value(world):
 
 def test_a_table_question_sums_its_cells(world):
     section = world.questionnaire.sections.first()
-    edition = services.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
+    edition = questionnaires.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
     section = edition.sections.get(title=section.title)
-    services.question_add(
+    questionnaires.question_add(
         by=world.national,
         section=section,
         code="T1",
@@ -88,41 +88,43 @@ def test_a_table_question_sums_its_cells(world):
 
 # --- building ----------------------------------------------------------------------------------------
 def test_a_condition_points_to_an_earlier_question_only(world):
-    edition = services.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
+    edition = questionnaires.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
     q1 = edition.questions.get(code="Q1")
     q5 = edition.questions.get(code="Q5")
     with pytest.raises(ValidationError, match="une question ne dépend que d'une question posée avant elle"):
-        services.question_update(by=world.national, question=q1, condition_on=q5, condition_value="oui")
+        questionnaires.question_update(by=world.national, question=q1, condition_on=q5, condition_value="oui")
     with pytest.raises(ValidationError, match="Valeur attendue parmi"):
-        services.question_update(by=world.national, question=q5, condition_on=q1, condition_value="peut-être")
+        questionnaires.question_update(
+            by=world.national, question=q5, condition_on=q1, condition_value="peut-être"
+        )
     # moving the question a condition depends on after it is refused too
     q2 = edition.questions.get(code="Q2")
     assert q2.condition_on_id == q1.pk  # the edition kept the condition, on its own copy of Q1
     last = edition.sections.order_by("-position").first()
     with pytest.raises(ValidationError, match="n'est pas avant cette question"):
-        services.question_update(by=world.national, question=q1, section=last, position=99)
+        questionnaires.question_update(by=world.national, question=q1, section=last, position=99)
 
 
 def test_a_sent_questionnaire_changes_only_as_a_new_edition(world):
     assert world.questionnaire.sent_at is not None
     with pytest.raises(PermissionDenied, match="nouvelle édition"):
-        services.question_add(
+        questionnaires.question_add(
             by=world.national,
             section=world.questionnaire.sections.first(),
             code="Q9",
             text="?",
             kind=Kind.TEXT,
         )
-    edition = services.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
+    edition = questionnaires.questionnaire_new_edition(by=world.national, questionnaire=world.questionnaire)
     assert edition.edition == 2 and edition.previous == world.questionnaire
     q1 = edition.questions.get(code="Q1")
     with pytest.raises(ValidationError, match="La question Q2 dépend de « Q1 »"):
-        services.question_delete(by=world.national, question=q1)
+        questionnaires.question_delete(by=world.national, question=q1)
     assert Question.objects.filter(pk=q1.pk).exists()
     coverage = edition.questions.get(code="Q4").coverage_of
     assert coverage.questionnaire_id == edition.pk and coverage.code == "Q3"
     with pytest.raises(PermissionDenied):
-        services.questionnaire_new_edition(
+        questionnaires.questionnaire_new_edition(
             by=world.national, questionnaire=world.questionnaire
         )  # one next edition
     # the answers already received keep their questions: the first edition is unchanged
@@ -131,7 +133,9 @@ def test_a_sent_questionnaire_changes_only_as_a_new_edition(world):
 
 def test_only_the_programmes_pilots_build_and_send(world):
     with pytest.raises(PermissionDenied):
-        services.questionnaire_create(by=world.lead_bzh, programme=world.programme, title="Enquête bretonne")
+        questionnaires.questionnaire_create(
+            by=world.lead_bzh, programme=world.programme, title="Enquête bretonne"
+        )
     with pytest.raises(PermissionDenied):
         services.survey_close(by=world.lead_bzh, survey=world.survey)
 

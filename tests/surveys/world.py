@@ -9,7 +9,7 @@ from typing import Any
 from django.utils import timezone
 
 from bascule.organisation.models import StructureKind
-from bascule.surveys import services
+from bascule.surveys import questionnaires, services
 from bascule.surveys.models import Answer, Kind
 
 ORDER = 50  # after indicators
@@ -19,9 +19,9 @@ SCOPES = ["Finances", "Commande publique", "Ressources humaines", "Actes", "Soci
 
 def build_questionnaire(world: Any, title: str = "Dématérialisation") -> Any:
     by = world.national
-    questionnaire = services.questionnaire_create(by=by, programme=world.programme, title=title)
-    general = services.section_add(by=by, questionnaire=questionnaire, title="Projets")
-    q1 = services.question_add(
+    questionnaire = questionnaires.questionnaire_create(by=by, programme=world.programme, title=title)
+    general = questionnaires.section_add(by=by, questionnaire=questionnaire, title="Projets")
+    q1 = questionnaires.question_add(
         by=by,
         section=general,
         code="Q1",
@@ -29,7 +29,7 @@ def build_questionnaire(world: Any, title: str = "Dématérialisation") -> Any:
         kind=Kind.YES_NO,
         required=True,
     )
-    services.question_add(
+    questionnaires.question_add(
         by=by,
         section=general,
         code="Q2",
@@ -41,8 +41,8 @@ def build_questionnaire(world: Any, title: str = "Dématérialisation") -> Any:
         condition_on=q1,
         condition_value="oui",
     )
-    equipment = services.section_add(by=by, questionnaire=questionnaire, title="Équipement")
-    agents = services.question_add(
+    equipment = questionnaires.section_add(by=by, questionnaire=questionnaire, title="Équipement")
+    agents = questionnaires.question_add(
         by=by,
         section=equipment,
         code="Q3",
@@ -52,7 +52,7 @@ def build_questionnaire(world: Any, title: str = "Dématérialisation") -> Any:
         unit="agents",
     )
     indicator = getattr(world, "indicator", None)
-    services.question_add(
+    questionnaires.question_add(
         by=by,
         section=equipment,
         code="Q4",
@@ -64,7 +64,9 @@ def build_questionnaire(world: Any, title: str = "Dématérialisation") -> Any:
         indicator=indicator,
         coverage_of=agents if indicator else None,
     )
-    services.question_add(by=by, section=equipment, code="Q5", text="Difficultés rencontrées", kind=Kind.TEXT)
+    questionnaires.question_add(
+        by=by, section=equipment, code="Q5", text="Difficultés rencontrées", kind=Kind.TEXT
+    )
     return questionnaire
 
 
