@@ -15,7 +15,7 @@ from django.utils import timezone
 from bascule.core.system import SYSTEM
 from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import Programme, Wave
-from bascule.training import services
+from bascule.training import preparation, services
 from bascule.training.models import City, Course, Session, TrainingPlan
 
 CODE = "CHORUS-MAP"
@@ -89,7 +89,7 @@ def load_demo() -> list[str]:
         City.objects.get_or_create(name=name, defaults={"latitude": Decimal(lat), "longitude": Decimal(lon)})
     courses: dict[str, Course] = {}
     for code, title, step, duration, capacity, profiles, workstations, before in COURSES:
-        courses[code] = services.course_create(
+        courses[code] = preparation.course_create(
             by=SYSTEM,
             programme=programme,
             code=code,
@@ -103,7 +103,7 @@ def load_demo() -> list[str]:
             prerequisites=[c for c in courses.values() if c.step < step],
         )
     start = today - timedelta(days=21)
-    plan = services.plan_create(
+    plan = preparation.plan_create(
         by=SYSTEM,
         programme=programme,
         region=region,
@@ -119,14 +119,19 @@ def load_demo() -> list[str]:
         .select_related("structure")
         .order_by("last_name", "first_name")
     )
-    trainers, census = people[:4], people[4:]
+    trainers = list(
+        preparation.trainer_candidates(plan)
+        .filter(structure__path__startswith=region.path)
+        .order_by("last_name", "first_name")[:4]
+    )
+    census = [person for person in people if person not in trainers]
     census_start = plan.census_closes_on
     # the census was taken while it was open
     TrainingPlan.objects.filter(pk=plan.pk).update(census_closes_on=today)
     plan.refresh_from_db()
     for index, person in enumerate(census):
         city = DEPARTMENT_CITY.get(person.structure.department, "Rennes")
-        services.trainee_add(
+        preparation.trainee_add(
             by=SYSTEM,
             plan=plan,
             person=person,
@@ -142,7 +147,7 @@ def load_demo() -> list[str]:
         ("VNS-1", "Direction départementale", "Vannes", 16, False),
         ("SBR-1", "Centre de formation", "Saint-Brieuc", 12, True),
     ):
-        services.room_add(
+        preparation.room_add(
             by=SYSTEM,
             plan=plan,
             code=code,
@@ -155,7 +160,7 @@ def load_demo() -> list[str]:
     for index, person in enumerate(trainers):
         given = [courses["F1"], courses["F2"]] if index % 2 else list(courses.values())
         available = [str(h) for h in horizon if rng.random() < 0.8]
-        services.trainer_add(
+        preparation.trainer_add(
             by=SYSTEM,
             plan=plan,
             person=person,

@@ -20,7 +20,7 @@ from bascule.core.imports import (
 from bascule.core.spreadsheets import SpreadsheetError
 from bascule.core.system import Actor
 from bascule.organisation.models import Structure
-from bascule.training import services
+from bascule.training import preparation
 from bascule.training.models import Course, Trainee, TrainingPlan
 
 COLUMNS = [
@@ -63,7 +63,7 @@ class TraineeImporter(Importer):
     def plan(self, readers: list[RowReader]) -> list[Planned]:
         plan = self.training_plan
         if not plan.get_abilities(self.user)["change"]:
-            raise SpreadsheetError(services.REGION_ONLY)
+            raise SpreadsheetError(preparation.REGION_ONLY)
         structures = {s.code: s for s in Structure.objects.filter(path__startswith=plan.region.path)}
         courses = {c.code: c for c in Course.objects.filter(programme=plan.programme)}
         profiles = {p for c in courses.values() for p in c.profiles}
@@ -135,7 +135,7 @@ class TraineeImporter(Importer):
     def write(self, planned: Planned) -> None:
         current, email, structure, values, exempt = planned.payload
         if current is None:
-            services.trainee_add(
+            preparation.trainee_add(
                 by=self.user,
                 plan=self.training_plan,
                 structure=structure,
@@ -147,9 +147,10 @@ class TraineeImporter(Importer):
                 exemption_reason=values["reason"],
             )
         else:
-            services.trainee_update(
+            preparation.trainee_update(
                 by=self.user,
                 trainee=current,
+                version=current.version,
                 structure=structure,
                 profile=values["profile"],
                 city=values["city"],

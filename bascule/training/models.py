@@ -166,7 +166,7 @@ class _PlanPart:
         return self.plan.get_abilities(user)
 
 
-class Trainee(_PlanPart, BaseModel):
+class Trainee(_PlanPart, VersionedModel):
     """A person to train in the census (from the referential, or added by import), with their profile and city."""
 
     plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="trainees")
@@ -223,7 +223,7 @@ class Room(_PlanPart, VersionedModel):
         return f"{self.code} ({self.city})"
 
 
-class Trainer(_PlanPart, BaseModel):
+class Trainer(_PlanPart, VersionedModel):
     plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="trainers")
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="formateur")
     courses = models.ManyToManyField(Course, related_name="+", verbose_name="cours qu'il donne")
@@ -242,7 +242,7 @@ class Trainer(_PlanPart, BaseModel):
         return str(self.person)
 
 
-class Session(_PlanPart, BaseModel):
+class Session(_PlanPart, VersionedModel):
     """A planned session; once published, its trainees and trainer are invited (iCalendar, same UID on update)."""
 
     plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="sessions")

@@ -283,3 +283,109 @@ def from_json(data: dict[str, Any]) -> tuple[Problem, Plan]:
         stats=dict(data.get("stats", {})),
     )
     return problem, plan
+
+
+# --- dates as people type them (forms) ----------------------------------------------------------------------
+_PARTS = {"matin": (AM,), "am": (AM,), "après-midi": (PM,), "apres-midi": (PM,), "pm": (PM,)}
+
+
+def _day(text: str, line: int) -> date:
+    text = text.strip()
+    try:
+        if "/" in text:
+            d, m, y = (int(x) for x in text.split("/"))
+            return date(y, m, d)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"ligne {line} : date illisible « {text} » (attendu JJ/MM/AAAA).") from None
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    return [(n, s.strip().lower()) for n, s in enumerate(text.splitlines(), start=1) if s.strip()]
+
+
+def read_days(text: str, *, limit: int = 400) -> list[date]:
+    """Dates typed one per line, or as ranges « 01/12/2026 au 05/12/2026 » (every calendar day of the range)."""
+    days: set[date] = set()
+    for line, item in _lines(text):
+        first, sep, last = item.partition(" au ")
+        start = _day(first, line)
+        end = _day(last, line) if sep else start
+        if end < start:
+            raise ValueError(f"ligne {line} : la fin de la période précède son début.")
+        while start <= end:
+            days.add(start)
+            start += timedelta(days=1)
+            if len(days) > limit:
+                raise ValueError(f"{limit} jours au plus.")
+    return sorted(days)
+
+
+def read_half_days(text: str, holidays: frozenset[date] = frozenset(), *, limit: int = 800) -> list[HalfDay]:
+    """Half-days typed one per line: « 01/12/2026 » (the whole day), « 01/12/2026 matin », « 01/12/2026
+    après-midi », a range of working days « 01/12/2026 au 12/12/2026 », or `2026-12-01/AM` as the API writes it."""
+    found: set[HalfDay] = set()
+    for line, item in _lines(text):
+        if item.endswith(("/am", "/pm")):
+            found.add(HalfDay(_day(item[:-3], line), item[-2:].upper()))
+            continue
+        first, sep, last = item.partition(" au ")
+        if sep:
+            start, end = _day(first, line), _day(last, line)
+            if end < start:
+                raise ValueError(f"ligne {line} : la fin de la période précède son début.")
+            found |= set(working_half_days(start, end, holidays))
+        else:
+            words = first.split(maxsplit=1)
+            parts = _PARTS.get(words[1]) if len(words) == 2 else (AM, PM)
+            if parts is None:
+                raise ValueError(f"ligne {line} : « {words[1]} » n'est ni « matin » ni « après-midi ».")
+            day = _day(words[0], line)
+            found |= {HalfDay(day, part) for part in parts}
+        if len(found) > limit:
+            raise ValueError(f"{limit} demi-journées au plus.")
+    return sorted(found)
+
+
+def half_days_text(half_days: list[HalfDay]) -> str:
+    """The inverse of `read_half_days`: whole days run together as ranges, lone half-days named."""
+    by_day: dict[date, set[str]] = {}
+    for h in half_days:
+        by_day.setdefault(h.day, set()).add(h.part)
+    lines: list[str] = []
+    run: list[date] = []
+
+    def flush() -> None:
+        if run:
+            lines.append(
+                f"{run[0]:%d/%m/%Y}" if len(run) == 1 else f"{run[0]:%d/%m/%Y} au {run[-1]:%d/%m/%Y}"
+            )
+            run.clear()
+
+    for day in sorted(by_day):
+        parts = by_day[day]
+        if parts == {AM, PM}:
+            # a run continues over a weekend only (a range is read back as every working day in it)
+            if run and any(
+                (run[-1] + timedelta(days=i)).weekday() < 5 for i in range(1, (day - run[-1]).days)
+            ):
+                flush()
+            run.append(day)
+        else:
+            flush()
+            lines.append(f"{day:%d/%m/%Y} {'matin' if AM in parts else 'après-midi'}")
+    flush()
+    return "\n".join(lines)
+
+
+def days_text(days: list[date]) -> str:
+    """The inverse of `read_days`: consecutive dates as ranges."""
+    lines: list[str] = []
+    ordered = sorted(set(days))
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or (ordered[i] - ordered[i - 1]).days != 1:
+            first, last = ordered[start], ordered[i - 1]
+            lines.append(f"{first:%d/%m/%Y}" if first == last else f"{first:%d/%m/%Y} au {last:%d/%m/%Y}")
+            start = i
+    return "\n".join(lines)

@@ -4,14 +4,17 @@ scheduled) and its dashboard (trained per step and profile against the go-live, 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
+from bascule.core.access import editable_q
 from bascule.core.system import Actor
+from bascule.organisation.models import Person, Structure, StructureKind
+from bascule.programmes.models import Programme
 from bascule.training import problem as p
-from bascule.training.models import Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
+from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
 
 
 def plan_list(*, user: Actor) -> QuerySet[TrainingPlan]:
@@ -149,3 +152,78 @@ def training_home(*, user: Actor) -> dict[str, Any] | None:
             }
         )
     return {"plans": lines}
+
+
+# --- census -------------------------------------------------------------------------------------------------
+CENSUS_COLUMNS = ["Nom", "Courriel", "Structure", "Profil", "Commune", "Dispenses", "Motif de dispense"]
+
+
+def census(
+    *, plan: TrainingPlan, q: str = "", structure: Any = None, profile: str = "", exempt_only: bool = False
+) -> QuerySet[Trainee]:
+    """The census of a plan, filtered by name or e-mail, structure (and below), profile, exemptions."""
+    trainees = Trainee.objects.filter(plan=plan).select_related("structure").prefetch_related("exempt")
+    if q:
+        trainees = trainees.filter(Q(name__icontains=q) | Q(email__icontains=q))
+    if structure is not None:
+        trainees = trainees.filter(structure__path__startswith=structure.path)
+    if profile:
+        trainees = trainees.filter(profile=profile)
+    if exempt_only:
+        trainees = trainees.filter(exempt__isnull=False).distinct()
+    return trainees.order_by("name", "pk")
+
+
+def census_rows(trainees: QuerySet[Trainee]) -> Iterator[list[Any]]:
+    """The census as the import reads it back (same columns)."""
+    for t in trainees:
+        yield [
+            t.name,
+            t.email,
+            t.structure.code,
+            t.profile,
+            t.city,
+            " ; ".join(sorted(c.code for c in t.exempt.all())),
+            t.exemption_reason,
+        ]
+
+
+def profiles(*, plan: TrainingPlan) -> list[str]:
+    """The profiles of the plan's curriculum (what a trainee may be recensed as)."""
+    found: set[str] = set()
+    for values in Course.objects.filter(programme=plan.programme).values_list("profiles", flat=True):
+        found |= set(values)
+    return sorted(found)
+
+
+def unknown_cities(*, plan: TrainingPlan) -> list[str]:
+    """Cities of the census, rooms and trainers with no coordinates: travel to or from them counts as 0 km."""
+    used = (
+        set(Trainee.objects.filter(plan=plan).values_list("city", flat=True))
+        | set(Room.objects.filter(plan=plan).values_list("city", flat=True))
+        | set(Trainer.objects.filter(plan=plan).exclude(city="").values_list("city", flat=True))
+    )
+    return sorted(used - set(City.objects.filter(name__in=used).values_list("name", flat=True)))
+
+
+def writable_regions(*, user: Actor) -> QuerySet[Structure]:
+    """The regions whose training plan the user may prepare."""
+    return Structure.objects.filter(kind=StructureKind.REGION).filter(editable_q(user)).order_by("name")
+
+
+def region_structures(*, plan: TrainingPlan) -> QuerySet[Structure]:
+    return Structure.objects.filter(path__startswith=plan.region.path).order_by("path")
+
+
+def region_people(*, plan: TrainingPlan) -> QuerySet[Person]:
+    """Agents of the region not yet in the census (a trainee from the referential)."""
+    return (
+        Person.objects.filter(structure__path__startswith=plan.region.path)
+        .exclude(pk__in=Trainee.objects.filter(plan=plan, person__isnull=False).values("person_id"))
+        .select_related("structure")
+        .order_by("last_name", "first_name")
+    )
+
+
+def courses_page(*, programme: Programme) -> list[Course]:
+    return list(Course.objects.filter(programme=programme).prefetch_related("prerequisites"))

@@ -1,8 +1,10 @@
-"""Every write of training: curricula, plans and their census and resources, scheduling (the solver's plan written
-as sessions and seats), publishing with invitations (iCalendar), attendance.
+"""Writes of training's schedule: planning (the solver's plan written as sessions and seats), changing a session
+by hand (checked by the same checker), publishing with invitations (iCalendar), attendance.
 
-Curricula are the programme's pilots'; a region's plan, census, rooms, trainers, schedule and attendance are its
-regional lead's (whoever edits the region). Invitations leave after the commit, one per person and session.
+Preparing (curricula, plans, census, rooms, trainers) is in `preparation.py`. A region's schedule and attendance
+are its regional lead's (whoever edits the region). Invitations leave after the commit, one per person and session:
+a request (its SEQUENCE grows with each change), or a cancellation with the same UID — for everyone when a session
+is cancelled, for one trainee when their seat is released.
 """
 
 from __future__ import annotations
@@ -17,129 +19,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from bascule.core.access import require_ability
+from bascule.core.locking import lock_version
 from bascule.core.mail import Mail, send_each
 from bascule.core.system import SYSTEM, Actor
 from bascule.core.writes import save_historised
-from bascule.organisation.models import Person, Structure
-from bascule.programmes.models import Programme, Status, Wave, Workstream
+from bascule.programmes.models import Status, Workstream
 from bascule.programmes.services import workstream_update
 from bascule.training import problem as p
 from bascule.training.check import violations
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
+from bascule.training.preparation import REGION_ONLY
 from bascule.training.solver import Progress, solve
 
-REGION_ONLY = "Le plan de formation d'une région se prépare par son responsable de déploiement."
+RELEASED = (
+    "votre absence au cours {missed} impose de le suivre à nouveau avant celui-ci : "
+    "une nouvelle session vous sera proposée au prochain planning."
+)
 HOURS = {p.AM: (time(9, 0), time(12, 30)), p.PM: (time(13, 30), time(17, 0))}
-
-
-@transaction.atomic
-def course_create(
-    *, by: Actor, programme: Programme, prerequisites: Sequence[Course] = (), **fields: Any
-) -> Course:
-    require_ability(programme, by, "change", "Seuls les pilotes du programme définissent ses cours.")
-    course = Course(programme=programme, **fields)
-    save_historised(course, by=by, reason="Création")
-    if prerequisites:
-        course.prerequisites.set(prerequisites)
-    return course
-
-
-@transaction.atomic
-def plan_create(
-    *, by: Actor, programme: Programme, region: Structure, wave: Wave, **fields: Any
-) -> TrainingPlan:
-    plan = TrainingPlan(programme=programme, region=region, wave=wave, **fields)
-    require_ability(plan, by, "change", REGION_ONLY)
-    save_historised(plan, by=by, reason="Création")
-    return plan
-
-
-@transaction.atomic
-def trainee_add(
-    *,
-    by: Actor,
-    plan: TrainingPlan,
-    structure: Structure,
-    profile: str,
-    city: str,
-    person: Person | None = None,
-    name: str = "",
-    email: str = "",
-    exempt: Sequence[Course] = (),
-    exemption_reason: str = "",
-) -> Trainee:
-    require_ability(plan, by, "change", REGION_ONLY)
-    if not structure.path.startswith(plan.region.path):
-        raise ValidationError({"structure": "Le stagiaire doit appartenir à une structure de la région."})
-    if timezone.localdate() > plan.census_closes_on:
-        raise ValidationError(f"Le recensement est clos depuis le {plan.census_closes_on:%d/%m/%Y}.")
-    if exempt and not exemption_reason.strip():
-        raise ValidationError({"exemption_reason": "Une dispense se motive."})
-    trainee = Trainee(
-        plan=plan,
-        person=person,
-        structure=structure,
-        profile=profile.strip(),
-        city=city.strip(),
-        name=(name or (f"{person.first_name} {person.last_name}" if person else "")).strip(),
-        email=(email or (person.email if person else "")).strip(),
-        exemption_reason=exemption_reason.strip(),
-    )
-    save_historised(trainee, by=by, reason="Recensé")
-    if exempt:
-        trainee.exempt.set(exempt)
-    return trainee
-
-
-@transaction.atomic
-def trainee_update(
-    *,
-    by: Actor,
-    trainee: Trainee,
-    structure: Structure,
-    profile: str,
-    city: str,
-    exempt: Sequence[Course] = (),
-    exemption_reason: str = "",
-) -> Trainee:
-    current = Trainee.objects.select_for_update().select_related("plan__region").get(pk=trainee.pk)
-    require_ability(current, by, "change", REGION_ONLY)
-    if not structure.path.startswith(current.plan.region.path):
-        raise ValidationError({"structure": "Le stagiaire doit appartenir à une structure de la région."})
-    if exempt and not exemption_reason.strip():
-        raise ValidationError({"exemption_reason": "Une dispense se motive."})
-    current.structure, current.profile, current.city = structure, profile.strip(), city.strip()
-    current.exemption_reason = exemption_reason.strip()
-    save_historised(current, by=by, reason="Recensement mis à jour")
-    current.exempt.set(exempt)
-    return current
-
-
-@transaction.atomic
-def room_add(*, by: Actor, plan: TrainingPlan, **fields: Any) -> Room:
-    require_ability(plan, by, "change", REGION_ONLY)
-    room = Room(plan=plan, **fields)
-    save_historised(room, by=by, reason="Salle ajoutée")
-    return room
-
-
-@transaction.atomic
-def trainer_add(
-    *,
-    by: Actor,
-    plan: TrainingPlan,
-    person: Person,
-    courses: Sequence[Course],
-    available: Sequence[str],
-    city: str = "",
-) -> Trainer:
-    require_ability(plan, by, "change", REGION_ONLY)
-    for half_day in available:
-        p.HalfDay.parse(half_day)  # refuses a malformed one in French
-    trainer = Trainer(plan=plan, person=person, available=sorted(set(available)), city=city)
-    save_historised(trainer, by=by, reason="Formateur ajouté")
-    trainer.courses.set(courses)
-    return trainer
 
 
 # --- the problem as the solver reads it -------------------------------------------------------------------
@@ -325,13 +221,23 @@ def schedule(
         for session in stale.filter(published=True):  # re-planned from scratch: the invitation is cancelled
             session.cancelled = True
             session.sequence += 1
+            session.version += 1
             save_historised(session, by=by, reason="Annulée par le nouveau planning")
         stale.filter(published=False).delete()
+        released: list[tuple[Session, list[Trainee]]] = []
         for s in result.sessions:
             if s.published:  # a kept session: seats released by the plan go (an absence stays recorded)
-                Seat.objects.filter(session_id=s.id, attended__isnull=True).exclude(
+                gone = Seat.objects.filter(session_id=s.id, attended__isnull=True).exclude(
                     trainee_id__in=s.trainees
-                ).delete()
+                )
+                people = [seat.trainee for seat in gone.select_related("trainee")]
+                if people:
+                    gone.delete()
+                    kept = Session.objects.select_for_update().get(pk=s.id)
+                    kept.sequence += 1  # the event changed: its next message outranks the former ones
+                    kept.version += 1
+                    save_historised(kept, by=by, reason=f"{len(people)} place(s) libérée(s)")
+                    released.append((kept, people))
                 continue
             session = Session(
                 plan=plan,
@@ -349,12 +255,121 @@ def schedule(
         plan.stats = dict(result.stats)
         plan.version += 1
         save_historised(plan, by=by, reason=f"Planning : {len(result.sessions)} sessions")
+        if released:
+            transaction.on_commit(lambda: _tell_released(plan, released))
     return result
 
 
+def _tell_released(plan: TrainingPlan, released: list[tuple[Session, list[Trainee]]]) -> int:
+    """Each trainee whose later seat was released is told (a cancellation of that event, for them only)."""
+    missed = dict(
+        Seat.objects.filter(session__plan=plan, attended=False).values_list(
+            "trainee_id", "session__course__code"
+        )
+    )
+    return _send(
+        [
+            (session, t.email, t.name, "CANCEL", RELEASED.format(missed=missed.get(t.pk, "précédent")))
+            for session, people in released
+            for t in people
+        ]
+    )
+
+
+# --- a session changed by hand --------------------------------------------------------------------------------
+def current_plan(plan: TrainingPlan) -> p.Plan:
+    """The plan's sessions as they stand (cancelled ones aside; an absentee's seat no longer counts)."""
+    sessions = (
+        Session.objects.filter(plan=plan, cancelled=False)
+        .select_related("course", "room")
+        .prefetch_related("seats")
+    )
+    return p.Plan(
+        sessions=[
+            p.Session(
+                id=str(s.pk),
+                course=s.course.code,
+                room=s.room.code,
+                trainer=str(s.trainer_id),
+                half_days=[p.HalfDay.parse(h) for h in s.half_days],
+                trainees=[str(seat.trainee_id) for seat in s.seats.all() if seat.attended is not False],
+                published=s.published,
+            )
+            for s in sessions
+        ],
+        unscheduled=[p.Unscheduled(u["trainee"], u["course"], u["reason"]) for u in plan.unscheduled],
+    )
+
+
+@transaction.atomic
+def session_update(
+    *, by: Actor, session: Session, version: int, room: Room, trainer: Trainer, start: p.HalfDay
+) -> Session:
+    """Move a session (room, trainer, first half-day) by hand. The change is checked by the same independent
+    checker as a computed schedule (only what it would newly break is refused); a published session's trainees
+    and trainer get the updated invitation (same UID, next SEQUENCE), a replaced trainer a cancellation."""
+    require_ability(session, by, "change", REGION_ONLY)
+    current = lock_version(Session, session.pk, version)
+    plan = TrainingPlan.objects.select_related("programme", "region", "wave").get(pk=current.plan_id)
+    if current.cancelled:
+        raise ValidationError("Cette session est annulée.")
+    if current.published and current.starts_on <= timezone.localdate():
+        raise ValidationError("Une session commencée ne se modifie plus : relevez la présence.")
+    if room.plan_id != plan.pk or trainer.plan_id != plan.pk:
+        raise ValidationError("La salle et le formateur sont ceux de ce plan de formation.")
+    problem = problem_for(plan, keep_published=False)
+    if start not in problem.half_days:
+        raise ValidationError(
+            {"start": f"Le {start.day:%d/%m/%Y} n'est pas un jour ouvré de la période de formation."}
+        )
+    duration = current.course.duration_half_days
+    first = problem.half_days.index(start)
+    days = problem.half_days[first : first + duration]
+    if len(days) < duration:
+        raise ValidationError({"start": "La session finirait après la période de formation."})
+    before = current_plan(plan)
+    after = p.Plan(
+        sessions=[
+            p.Session(s.id, s.course, room.code, str(trainer.pk), days, s.trainees, s.published)
+            if s.id == str(current.pk)
+            else s
+            for s in before.sessions
+        ],
+        unscheduled=before.unscheduled,
+    )
+    known = set(violations(problem, before))
+    broken = [v for v in violations(problem, after) if v not in known]
+    if broken:
+        raise ValidationError("Ce changement enfreint une règle : " + " ; ".join(broken[:5]))
+    replaced = current.trainer if current.trainer_id != trainer.pk else None
+    current.room, current.trainer = room, trainer
+    current.half_days, current.starts_on = [str(h) for h in days], days[0].day
+    if current.published:
+        current.sequence += 1
+    save_historised(current, by=by, reason="Session modifiée")
+    if current.published:
+        transaction.on_commit(lambda: invite([current]))
+        if replaced is not None:
+            person = replaced.person
+            transaction.on_commit(
+                lambda: _send(
+                    [
+                        (
+                            current,
+                            person.email,
+                            str(person),
+                            "CANCEL",
+                            "un autre formateur donne cette session.",
+                        )
+                    ]
+                )
+            )
+    return current
+
+
 # --- invitations --------------------------------------------------------------------------------------------
-def calendar(session: Session, *, method: str = "REQUEST") -> bytes:
-    """The session as an iCalendar event (one VEVENT per half-day block, same UID across updates)."""
+def calendar(session: Session, *, method: str = "REQUEST", attendee: tuple[str, str] | None = None) -> bytes:
+    """The session as an iCalendar event (same UID across updates, SEQUENCE growing), for one attendee."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
     half_days = [p.HalfDay.parse(h) for h in session.half_days]
@@ -375,6 +390,11 @@ def calendar(session: Session, *, method: str = "REQUEST") -> bytes:
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL.split('<')[-1].rstrip('>')}")
     organizer.params["cn"] = vText("Bascule")
     event["organizer"] = organizer
+    if attendee is not None:
+        guest = vCalAddress(f"mailto:{attendee[0]}")
+        guest.params["cn"] = vText(attendee[1])
+        guest.params["role"] = vText("REQ-PARTICIPANT")
+        event.add("attendee", guest)
     event.add(
         "description",
         f"{len(half_days)} demi-journée(s) : "
@@ -393,6 +413,7 @@ def publish(*, by: Actor, plan: TrainingPlan, notify: bool = True) -> int:
     for session in sessions:
         session.published = True
         session.sequence += 1
+        session.version += 1
         save_historised(session, by=by, reason="Publiée")
     cancelled = list(
         Session.objects.filter(plan=plan, cancelled=True, published=True, seats__isnull=False).distinct()
@@ -404,38 +425,47 @@ def publish(*, by: Actor, plan: TrainingPlan, notify: bool = True) -> int:
 
 def invite(sessions: Sequence[Session]) -> int:
     """One e-mail per person and session, with its iCalendar (a request, or a cancellation with the same UID)."""
-    items: list[tuple[Session, str, str]] = []
+    items: list[Notice] = []
     for session in (
         Session.objects.filter(pk__in=[s.pk for s in sessions])
         .select_related("course", "room", "trainer__person")
         .prefetch_related("seats__trainee")
     ):
+        method = "CANCEL" if session.cancelled else "REQUEST"
         for seat in session.seats.all():
-            items.append((session, seat.trainee.email, seat.trainee.name))
-        items.append((session, session.trainer.person.email, str(session.trainer.person)))
-    attachments: dict[Any, bytes] = {}
+            items.append((session, seat.trainee.email, seat.trainee.name, method, ""))
+        items.append((session, session.trainer.person.email, str(session.trainer.person), method, ""))
+    return _send(items)
 
-    def compose(item: tuple[Session, str, str]) -> Mail | str:
-        session, email, name = item
+
+Notice = tuple[Session, str, str, str, str]  # session, e-mail, name, REQUEST or CANCEL, why (for one person)
+
+
+def _send(items: Sequence[Notice]) -> int:
+    def compose(item: Notice) -> Mail | str:
+        session, email, name, method, why = item
         if not email:
             return f"{name} : aucune adresse de courriel."
-        method = "CANCEL" if session.cancelled else "REQUEST"
-        attachments[(session.pk, email)] = calendar(session, method=method)
-        verb = "annulée" if session.cancelled else "prévue"
+        if method == "CANCEL":
+            verb = "annulée pour vous" if why else "annulée"
+        else:
+            verb = "modifiée" if session.sequence > 1 else "prévue"
         body = (
             f"Bonjour {name},\n\nSession de formation {verb} : {session.course.code} — {session.course.title}, "
             f"{', '.join(session.half_days)}, {session.room.site} ({session.room.city}), salle {session.room.code}.\n"
-            "L'invitation est jointe (fichier .ics) : ouvrez-la pour l'ajouter à votre agenda.\n\n"
+            + (f"Motif : {why}\n" if why else "")
+            + "L'invitation est jointe (fichier .ics) : ouvrez-la pour mettre à jour votre agenda.\n\n"
             "Bascule — pilotage de la bascule\n"
         )
+        ics = calendar(session, method=method, attendee=(email, name))
         return Mail(
             f"Bascule : formation {session.course.code} {verb}",
             body,
             [email],
-            [("formation.ics", attachments[(session.pk, email)], f"text/calendar; method={method}")],
+            [("formation.ics", ics, f"text/calendar; method={method}")],
         )
 
-    return send_each(items, compose, lambda item, error: None)
+    return send_each(list(items), compose, lambda item, error: None)
 
 
 # --- attendance ---------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from bascule.core.models import TaskRun
 from bascule.core.services import taskrun_execute
-from bascule.training import services
+from bascule.training import preparation, services
 from bascule.training.check import violations
 from bascule.training.models import Seat, Session, TrainingPlan
 from bascule.training.problem import (
@@ -245,7 +245,7 @@ def test_an_absentee_goes_back_into_the_census(world):
 
 def test_the_census_belongs_to_the_region_and_closes(world):
     with pytest.raises(ValidationError, match="structure de la région"):
-        services.trainee_add(
+        preparation.trainee_add(
             by=world.national,
             plan=world.plan_bzh,
             structure=world.ddtm14,
@@ -257,7 +257,7 @@ def test_the_census_belongs_to_the_region_and_closes(world):
         census_closes_on=timezone.localdate() - timedelta(days=1)
     )
     with pytest.raises(ValidationError, match="recensement est clos"):
-        services.trainee_add(
+        preparation.trainee_add(
             by=world.lead_bzh,
             plan=TrainingPlan.objects.get(pk=world.plan_bzh.pk),
             structure=world.ddtm29,

@@ -9,8 +9,10 @@ from typing import Any
 
 from django.utils import timezone
 
+from bascule.core.roles import Role
+from bascule.organisation.models import Assignment
 from bascule.programmes.services import wave_create
-from bascule.training import services
+from bascule.training import preparation, services
 from bascule.training.models import City
 
 ORDER = 60  # after programmes
@@ -32,7 +34,7 @@ def extend_world(world: Any) -> None:
         golive_date=today + timedelta(days=60),
         structures=[world.bretagne, world.normandie],
     )
-    world.course1 = services.course_create(
+    world.course1 = preparation.course_create(
         by=national,
         programme=world.programme,
         code="F1",
@@ -42,7 +44,7 @@ def extend_world(world: Any) -> None:
         capacity=10,
         profiles=["gestionnaire", "valideur"],
     )
-    world.course3 = services.course_create(
+    world.course3 = preparation.course_create(
         by=national,
         programme=world.programme,
         code="F3",
@@ -59,7 +61,10 @@ def extend_world(world: Any) -> None:
         (world.bretagne, world.lead_bzh, world.person_bzh, world.ddtm29, "Quimper"),
         (world.normandie, world.lead_nor, world.person_nor, world.ddtm14, "Caen"),
     ):
-        plan = services.plan_create(
+        Assignment.objects.create(
+            person=person, role=Role.TRAINER, structure=structure, start_date="2021-01-01"
+        )
+        plan = preparation.plan_create(
             by=by,
             programme=world.programme,
             region=region,
@@ -69,7 +74,7 @@ def extend_world(world: Any) -> None:
             census_closes_on=today + timedelta(days=5),
         )
         for n in range(3):
-            services.trainee_add(
+            preparation.trainee_add(
                 by=by,
                 plan=plan,
                 structure=structure,
@@ -78,7 +83,7 @@ def extend_world(world: Any) -> None:
                 name=f"Stagiaire {region.code}-{n}",
                 email=f"stagiaire{n}.{region.code.lower()}@test.gouv.fr",
             )
-        services.room_add(
+        preparation.room_add(
             by=by,
             plan=plan,
             code=f"S-{region.code}",
@@ -87,7 +92,7 @@ def extend_world(world: Any) -> None:
             capacity=10,
             workstations=True,
         )
-        services.trainer_add(
+        preparation.trainer_add(
             by=by,
             plan=plan,
             person=person,
