@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -12,9 +13,11 @@ from django.db.models import Count, Q, QuerySet
 from bascule.core.access import editable_q
 from bascule.core.system import Actor
 from bascule.organisation.models import Person, Structure, StructureKind
-from bascule.programmes.models import Programme
+from bascule.programmes.models import InstanceItem, ItemKind, Programme
 from bascule.training import problem as p
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
+
+TAKEOVER_WORKSTREAM = "Reprise des données"
 
 
 def plan_list(*, user: Actor) -> QuerySet[TrainingPlan]:
@@ -140,17 +143,16 @@ def training_home(*, user: Actor) -> dict[str, Any] | None:
     plans = list(plan_list(user=user)[:5])
     if not plans:
         return None
-    lines = []
-    for plan in plans:
-        needed, trained = trained_share(plan)
-        lines.append(
-            {
-                "plan": plan,
-                "needed": needed,
-                "trained": trained,
-                "percent": round(100 * trained / needed) if needed else 0,
-            }
-        )
+    shares = plan_shares(plans)
+    lines = [
+        {
+            "plan": plan,
+            "needed": shares[plan.pk][0],
+            "trained": shares[plan.pk][1],
+            "percent": shares[plan.pk][2],
+        }
+        for plan in plans
+    ]
     return {"plans": lines}
 
 
@@ -227,3 +229,55 @@ def region_people(*, plan: TrainingPlan) -> QuerySet[Person]:
 
 def courses_page(*, programme: Programme) -> list[Course]:
     return list(Course.objects.filter(programme=programme).prefetch_related("prerequisites"))
+
+
+def takeover_milestone(*, plan: TrainingPlan) -> tuple[date, str] | None:
+    """The first dated milestone of the region's « Reprise des données » workstream: the fundamentals come before
+    it when the plan gives no date of its own."""
+    item = (
+        InstanceItem.objects.filter(
+            kind=ItemKind.MILESTONE,
+            due_date__isnull=False,
+            workstream__structure=plan.region,
+            workstream__template__programme=plan.programme,
+            workstream__template__name__iexact=TAKEOVER_WORKSTREAM,
+        )
+        .order_by("due_date")
+        .values_list("due_date", "name")
+        .first()
+    )
+    if item is None or item[0] is None:
+        return None
+    return item[0], item[1]
+
+
+def takeover_date(*, plan: TrainingPlan) -> tuple[date | None, str]:
+    """The date the fundamentals must precede, and where it comes from (the plan, or the workstream's milestone)."""
+    if plan.takeover_on:
+        return plan.takeover_on, "saisi dans le plan"
+    milestone = takeover_milestone(plan=plan)
+    if milestone is None:
+        return None, ""
+    return milestone[0], f"jalon « {milestone[1]} » du chantier « {TAKEOVER_WORKSTREAM} »"
+
+
+def plan_shares(plans: Sequence[TrainingPlan]) -> dict[Any, tuple[int, int, int]]:
+    """Per plan (region): course needs, trained, percent — in three queries whatever the number of plans."""
+    ids = [plan.pk for plan in plans]
+    courses: dict[Any, list[Course]] = defaultdict(list)
+    for course in Course.objects.filter(programme__in={plan.programme_id for plan in plans}):
+        courses[course.programme_id].append(course)
+    trainees: dict[Any, list[Trainee]] = defaultdict(list)
+    for trainee in Trainee.objects.filter(plan__in=ids).prefetch_related("exempt"):
+        trainees[trainee.plan_id].append(trainee)
+    seats: dict[Any, list[tuple[Any, str, Any, bool]]] = defaultdict(list)
+    for plan_id, *seat in Seat.objects.filter(session__plan__in=ids, session__cancelled=False).values_list(
+        "session__plan_id", "trainee_id", "session__course__code", "attended", "session__published"
+    ):
+        seats[plan_id].append(tuple(seat))  # type: ignore[arg-type]
+    shares = {}
+    for plan in plans:
+        lines = dashboard(plan, courses[plan.programme_id], trainees[plan.pk], seats[plan.pk])
+        needed, trained = sum(x["needed"] for x in lines), sum(x["trained"] for x in lines)
+        shares[plan.pk] = (needed, trained, round(100 * trained / needed) if needed else 0)
+    return shares

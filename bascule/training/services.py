@@ -29,6 +29,7 @@ from bascule.training import problem as p
 from bascule.training.check import violations
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
 from bascule.training.preparation import REGION_ONLY
+from bascule.training.selectors import takeover_date, trained_share
 from bascule.training.solver import Progress, solve
 
 RELEASED = (
@@ -89,6 +90,7 @@ def problem_for(plan: TrainingPlan, *, keep_published: bool = True) -> p.Problem
     trainers = list(Trainer.objects.filter(plan=plan).select_related("person").prefetch_related("courses"))
     rooms = list(Room.objects.filter(plan=plan))
     cities = {c.name: (float(c.latitude), float(c.longitude)) for c in City.objects.all()}
+    takeover, _source = takeover_date(plan=plan)
     kept: list[p.Session] = []
     if keep_published:
         for session in (
@@ -118,9 +120,7 @@ def problem_for(plan: TrainingPlan, *, keep_published: bool = True) -> p.Problem
                 profiles=tuple(c.profiles),
                 prerequisites=tuple(x.code for x in c.prerequisites.all()),
                 workstations=c.workstations,
-                deadline=plan.takeover_on - timedelta(days=1)
-                if c.before_takeover and plan.takeover_on
-                else None,
+                deadline=takeover - timedelta(days=1) if c.before_takeover and takeover else None,
             )
             for c in courses
         ],
@@ -496,8 +496,6 @@ def attendance_record(*, by: Actor, session: Session, present: Sequence[Any]) ->
 def workstream_sync(*, plan: TrainingPlan) -> Workstream | None:
     """The region's « Formation » workstream follows the plan: its progress is the share of the needs trained
     (attended), « en cours » from the first trained, « terminé » at 100 % (a blocked or abandoned one is left)."""
-    from bascule.training.selectors import trained_share  # reads only
-
     workstream = (
         Workstream.objects.filter(template__programme=plan.programme, structure=plan.region)
         .filter(template__name__iexact="Formation")

@@ -40,11 +40,14 @@ PAGE_SIZE = 50
 
 @require_GET
 def plan_list(request: HttpRequest) -> HttpResponse:
+    """The plans in the perimeter, each region's share of needs trained against its go-live."""
+    plans = list(selectors.plan_list(user=request.user))
+    shares = selectors.plan_shares(plans)
     return render(
         request,
         "training/plan_list.html",
         {
-            "plans": list(selectors.plan_list(user=request.user)),
+            "plans": [(plan, shares[plan.pk]) for plan in plans],
             "programmes": list(Programme.objects.visible_to(request.user).order_by("code")),
             "can_create": can_write_somewhere(request.user),
         },
@@ -61,6 +64,7 @@ def plan_detail(request: HttpRequest, trainingplan_id: str) -> HttpResponse:
             "plan": plan,
             **selectors.plan_page(plan=plan),
             "unknown_cities": selectors.unknown_cities(plan=plan),
+            "takeover": selectors.takeover_date(plan=plan),
             "history": history_entries(plan, limit=10),
         },
     )

@@ -26,7 +26,7 @@ def test_census_schedule_invitation_attendance(live_server, page, artifacts):
 
     from bascule.training.check import violations
     from bascule.training.models import Seat, Session, TrainingPlan
-    from bascule.training.services import problem_for
+    from bascule.training.services import current_plan, problem_for
 
     call_command("demo_data", verbosity=0)
     plan = TrainingPlan.objects.get(region__code="R53")
@@ -43,6 +43,16 @@ def test_census_schedule_invitation_attendance(live_server, page, artifacts):
     _accessible(page)
     page.screenshot(path=str(artifacts / "formation-plan.png"), full_page=True)
 
+    # The census, filtered by profile.
+    profile = plan.trainees.order_by("name").first().profile
+    page.get_by_role("link", name="Voir et filtrer le recensement").click()
+    page.get_by_label("Profil (Optionnel)").select_option(profile)
+    page.get_by_role("button", name="Filtrer").click()
+    count = plan.trainees.filter(profile=profile).count()
+    expect(page.get_by_text(f"{count} stagiaires", exact=True)).to_be_visible()
+    _accessible(page)
+    page.get_by_role("link", name="Retour au plan de formation").click()
+
     # Re-plan: the demo's absentee gets a new session, the published ones stay.
     absentees = Seat.objects.filter(session__plan=plan, attended=False).count()
     assert absentees == 1  # the demo makes one
@@ -53,7 +63,7 @@ def test_census_schedule_invitation_attendance(live_server, page, artifacts):
     sessions = Session.objects.filter(plan=plan, cancelled=False)
     new = sessions.exclude(pk__in=published)
     assert published <= set(sessions.values_list("pk", flat=True)) and new.count() == 1
-    assert violations(problem_for(plan, keep_published=False), _plan_of(plan)) == []
+    assert violations(problem_for(plan, keep_published=False), current_plan(plan)) == []
 
     # Publish: the new session's trainee and trainer get an invitation with its .ics.
     mail.outbox.clear()
@@ -81,25 +91,3 @@ def test_census_schedule_invitation_attendance(live_server, page, artifacts):
     seat.refresh_from_db()
     assert seat.attended is False
     page.screenshot(path=str(artifacts / "formation-presence.png"), full_page=True)
-
-
-def _plan_of(plan):
-    """The schedule as it stands in the database, as the independent checker reads it (absences left out)."""
-    from bascule.training import problem as p
-    from bascule.training.models import Session
-
-    sessions = [
-        p.Session(
-            str(s.pk),
-            s.course.code,
-            s.room.code,
-            str(s.trainer_id),
-            [p.HalfDay.parse(h) for h in s.half_days],
-            [str(seat.trainee_id) for seat in s.seats.all() if seat.attended is not False],
-            s.published,
-        )
-        for s in Session.objects.filter(plan=plan, cancelled=False)
-        .select_related("course", "room")
-        .prefetch_related("seats")
-    ]
-    return p.Plan(sessions, [])

@@ -379,3 +379,75 @@ def test_curricula_are_the_pilots_and_plans_the_regions(world, client):
         },
     )
     assert response.status_code == 200 and TrainingPlan.objects.filter(region=world.normandie).count() == 1
+
+
+def test_fundamentals_precede_the_takeover_workstreams_milestone(world):
+    from bascule.programmes.models import InstanceItem
+
+    plan = TrainingPlan.objects.get(pk=world.plan_bzh.pk)
+    preparation.course_update(
+        by=world.national, course=world.course1, version=world.course1.version, before_takeover=True
+    )
+    assert plan.takeover_on is None
+    problem = services.problem_for(plan)
+    assert problem.course("F1").deadline is None  # no date anywhere yet
+    milestone = InstanceItem.objects.filter(
+        workstream__structure=world.bretagne,
+        workstream__template__name="Reprise des données",
+        kind="milestone",
+    ).first()
+    due = plan.starts_on + timedelta(days=10)
+    InstanceItem.objects.filter(pk=milestone.pk).update(due_date=due)
+    assert services.problem_for(plan).course("F1").deadline == due - timedelta(days=1)
+    assert services.problem_for(plan).course("F3").deadline is None
+    page = _page(world, plan)
+    assert f"fondamentaux avant le {due:%d/%m/%Y} (jalon « {milestone.name} »" in page
+    own = plan.starts_on + timedelta(days=5)
+    plan = preparation.plan_update(by=world.lead_bzh, plan=plan, version=plan.version, takeover_on=own)
+    assert services.problem_for(plan).course("F1").deadline == own - timedelta(
+        days=1
+    )  # the plan's own date wins
+
+
+def _page(world: Any, plan: TrainingPlan) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.lead_bzh)
+    return client.get(reverse("training:plan_detail", kwargs={"trainingplan_id": plan.pk})).content.decode()
+
+
+def test_the_list_shows_each_regions_share_trained_in_constant_queries(world, client):
+    client.force_login(world.national)
+    url = reverse("training:plan_list")
+    with CaptureQueriesContext(connection) as two:
+        response = client.get(url)
+    assert [plan.region for plan, _share in response.context["plans"]] == [world.bretagne, world.normandie]
+    plan = world.plan_nor
+    services.publish(by=world.lead_nor, plan=plan, notify=False)
+    first = Session.objects.get(plan=plan, course=world.course1)
+    Session.objects.filter(pk=first.pk).update(starts_on=timezone.localdate())
+    first.refresh_from_db()
+    services.attendance_record(
+        by=world.lead_nor, session=first, present=[s.trainee_id for s in first.seats.all()]
+    )
+    from tests.factories import make_structure
+
+    for n in range(3):  # more plans: the same number of queries
+        region = make_structure(f"R9{n}", name=f"Région {n}", kind="region", parent=world.bretagne.parent)
+        wave = world.training_wave
+        preparation.plan_create(
+            by=world.national,
+            programme=world.programme,
+            region=region,
+            wave=wave,
+            starts_on=plan.starts_on,
+            census_closes_on=plan.census_closes_on,
+        )
+    with CaptureQueriesContext(connection) as five:
+        response = client.get(url)
+    assert len(five) == len(two)
+    shares = {p.region.code: share for p, share in response.context["plans"]}
+    # Normandy: 3 trainees need F1 (all attended), 2 need F3 → 3 of 5 needs trained
+    assert shares[world.normandie.code] == (5, 3, 60)
+    assert shares[world.bretagne.code][1] == 0
