@@ -22,6 +22,7 @@ from bascule.core.access import require_ability
 from bascule.core.locking import lock_version
 from bascule.core.mail import Mail, send_each
 from bascule.core.system import SYSTEM, Actor
+from bascule.core.workdays import holidays_between
 from bascule.core.writes import save_historised
 from bascule.programmes.models import Status, Workstream
 from bascule.programmes.services import workstream_update
@@ -45,42 +46,13 @@ def horizon(plan: TrainingPlan) -> list[p.HalfDay]:
     last = plan.wave.golive_date - timedelta(days=1)
     if plan.ends_on is not None:
         last = min(last, plan.ends_on)
-    return p.working_half_days(plan.starts_on, last, frozenset(holidays()))
+    return p.working_half_days(plan.starts_on, last, holidays())
 
 
-def easter(year: int) -> date:
-    """Easter Sunday (the anonymous Gregorian algorithm)."""
-    a, b, c = year % 19, year // 100, year % 100
-    d, e = b // 4, b % 4
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = c // 4, c % 4
-    week = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * week) // 451
-    month, day = divmod(h + week - 7 * m + 114, 31)
-    return date(year, month, day + 1)
-
-
-def holidays() -> set[date]:
-    """French public holidays of the years around today: fixed dates, and Easter Monday, Ascension, Whit Monday."""
-    found: set[date] = set()
-    for year in range(timezone.localdate().year - 1, timezone.localdate().year + 4):
-        sunday = easter(year)
-        found |= {
-            date(year, 1, 1),
-            date(year, 5, 1),
-            date(year, 5, 8),
-            date(year, 7, 14),
-            date(year, 8, 15),
-            date(year, 11, 1),
-            date(year, 11, 11),
-            date(year, 12, 25),
-            sunday + timedelta(days=1),
-            sunday + timedelta(days=39),
-            sunday + timedelta(days=50),
-        }
-    return found
+def holidays() -> frozenset[date]:
+    """French public holidays of the years around today (the one calendar: `core.workdays`)."""
+    year = timezone.localdate().year
+    return holidays_between(year - 1, year + 4)
 
 
 def problem_for(plan: TrainingPlan, *, keep_published: bool = True) -> p.Problem:
@@ -327,6 +299,8 @@ def session_update(
     days = problem.half_days[first : first + duration]
     if len(days) < duration:
         raise ValidationError({"start": "La session finirait après la période de formation."})
+    if days[0].day <= timezone.localdate():
+        raise ValidationError({"start": "Une session se déplace vers un jour à venir."})
     before = current_plan(plan)
     after = p.Plan(
         sessions=[

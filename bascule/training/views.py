@@ -411,7 +411,7 @@ def _trainer_form(request: HttpRequest, plan: TrainingPlan, trainer: Trainer | N
         request.POST or None,
         plan=plan,
         candidates=preparation.trainer_candidates(plan).select_related("structure").order_by("last_name"),
-        holidays=frozenset(services.holidays()),
+        holidays=services.holidays(),
         trainer=trainer,
     )
 

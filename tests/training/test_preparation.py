@@ -182,6 +182,17 @@ def test_a_published_session_moved_by_hand_sends_the_update(world, smtp, django_
             trainer=last.trainer,
             start=p.HalfDay(plan.wave.golive_date, p.AM),
         )
+    TrainingPlan.objects.filter(pk=plan.pk).update(starts_on=timezone.localdate() - timedelta(days=14))
+    past = services.horizon(TrainingPlan.objects.get(pk=plan.pk))[0]
+    with pytest.raises(ValidationError, match="jour à venir"):
+        services.session_update(
+            by=world.lead_bzh,
+            session=last,
+            version=last.version,
+            room=last.room,
+            trainer=last.trainer,
+            start=past,
+        )
     smtp.messages.clear()
     smtp.received.clear()
     with django_capture_on_commit_callbacks(execute=True):
