@@ -1,0 +1,105 @@
+"""The raw reader never drops a line: every record is read as it is or rejected with its line number and a French
+reason, whatever the encoding, the delimiter, ragged or blank lines, formulas or broken quotes."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bascule.reprise.columns import THIRD_PARTY_COLUMNS, HeaderError
+from bascule.reprise.reader import LINE, read_csv
+
+HEADER = "Code tiers;SIRET;Raison sociale;Adresse;Code postal;Commune;Pays;IBAN;BIC;Titulaire du compte"
+
+
+def _line(code: str, name: str = "Société", city: str = "Rennes") -> str:
+    return f"{code};73282932000074;{name};1 rue de la Paix;35000;{city};France;FR1420041010050500013M02606;BNPAFRPP;{name}"
+
+
+def test_every_line_is_read_or_rejected_with_its_reason():
+    text = "\n".join(
+        [
+            HEADER,
+            _line("T1"),
+            "T2;123;trop court",
+            _line("T3") + ";en trop",
+            "",
+            _line("=SOMME(A1:A2)"),
+            _line("T6", city="Saint-Malo"),
+        ]
+    )
+    read = read_csv(("\ufeff" + text + "\n").encode("utf-8"), THIRD_PARTY_COLUMNS)
+    assert (read.rows_in_file, read.rows_read, len(read.rejected)) == (6, 2, 4)
+    assert read.frame[LINE].to_list() == [2, 7] and read.frame["commune"].to_list() == [
+        "Rennes",
+        "Saint-Malo",
+    ]
+    assert [(r.line, r.reason) for r in read.rejected] == [
+        (3, "3 champs au lieu de 10 (séparateur « ; »)"),
+        (4, "11 champs au lieu de 10 (séparateur « ; »)"),
+        (5, "ligne vide"),
+        (6, "formule au lieu d'une valeur : « =SOMME(A1:A2) »"),
+    ]
+
+
+def test_windows_1252_commas_and_quoted_cells():
+    text = (
+        HEADER.replace(";", ",")
+        + "\r\n"
+        + '"T1",,"Dupont, Durand et Cie","2 rue\r\ndu Port",29200,Brest,France,,,\r\n'
+    )
+    text += "T2,,Crêperie,,,Quimper,France,,,\r\n"
+    read = read_csv(text.encode("cp1252"), THIRD_PARTY_COLUMNS)
+    assert (read.encoding, read.delimiter, read.rows_in_file, read.rows_read) == ("windows-1252", ",", 2, 2)
+    assert read.frame["raison"].to_list() == ["Dupont, Durand et Cie", "Crêperie"]
+    assert read.frame["adresse"][0] == "2 rue\r\ndu Port" and read.frame[LINE].to_list() == [2, 4]
+
+
+def test_unreadable_files_say_why():
+    with pytest.raises(HeaderError, match="vide"):
+        read_csv(b"  \n", THIRD_PARTY_COLUMNS)
+    with pytest.raises(HeaderError, match="Encodage illisible"):
+        read_csv((HEADER + "\nT1;\x81\n").encode("latin-1"), THIRD_PARTY_COLUMNS)
+    with pytest.raises(HeaderError, match="« Raison sociale »"):
+        read_csv(b"Code tiers;IBAN\nT1;FR76\n", THIRD_PARTY_COLUMNS)
+
+
+def test_a_broken_quote_rejects_its_lines_and_reading_goes_on():
+    text = "\n".join([HEADER, _line("T1"), 'T2;"73282932000074"x;Nom;;;;;;;', _line("T3")]) + "\n"
+    read = read_csv(text.encode(), THIRD_PARTY_COLUMNS)
+    assert read.rows_in_file == read.rows_read + len(read.rejected)
+    assert read.frame["tiers"].to_list() == ["T1", "T3"]
+    assert [r.line for r in read.rejected] == [3] and "illisible" in read.rejected[0].reason
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("ok"), st.text("abcdéèô ,'-", max_size=12)),
+            st.tuples(st.just("short"), st.integers(1, 9)),
+            st.tuples(st.just("long"), st.integers(11, 14)),
+            st.tuples(st.just("blank"), st.just("")),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]),
+)
+def test_nothing_is_lost_whatever_the_mix(records, encoding):
+    lines, kept = [HEADER], []
+    for kind, value in records:
+        if kind == "ok":
+            name = value.strip() or "x"
+            lines.append(_line(f"T{len(lines)}", name=f'"{name}"' if "," in name else name))
+            kept.append((len(lines), name))
+        elif kind in ("short", "long"):
+            lines.append(";".join(["v"] * value))
+        else:
+            lines.append("")
+    read = read_csv(("\n".join(lines) + "\n").encode(encoding), THIRD_PARTY_COLUMNS)
+    assert read.rows_in_file == len(records) == read.rows_read + len(read.rejected)
+    assert list(zip(read.frame[LINE].to_list(), read.frame["raison"].to_list(), strict=True)) == kept
+    assert sorted(r.line for r in read.rejected) == sorted(
+        set(range(2, len(lines) + 1)) - {n for n, _ in kept}
+    )
