@@ -25,7 +25,9 @@ from bascule.core.imports import Column
 from bascule.reprise.columns import HeaderError, map_headers
 
 LINE = "_ligne"
-MAX_CELL = 10_000  # a cell longer than this is a broken quote swallowing the file, not a value
+MAX_CELL = (
+    10_000  # a longer cell is a broken quote swallowing lines, not a value (csv's own limit is global: kept)
+)
 DELIMITERS = (";", ",", "\t")
 
 
@@ -72,7 +74,6 @@ def read_csv(data: bytes, columns: Sequence[Column], saved: Mapping[str, str] | 
     text, encoding = decode(data)
     header_line = text.split("\n", 1)[0]
     delimiter = max(DELIMITERS, key=header_line.count)
-    csv.field_size_limit(MAX_CELL + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         headers = [" ".join(cell.split()) for cell in next(reader)]
@@ -105,6 +106,10 @@ def read_csv(data: bytes, columns: Sequence[Column], saved: Mapping[str, str] | 
         records += 1
         if not row or not any(cell.strip() for cell in row):
             rejected.append(Rejection(line, "ligne vide"))
+        elif any(len(cell) > MAX_CELL for cell in row):
+            rejected.append(
+                Rejection(line, f"cellule de plus de {MAX_CELL} caractères (guillemet non refermé ?)")
+            )
         elif len(row) != width:
             rejected.append(
                 Rejection(line, f"{len(row)} champs au lieu de {width} (séparateur « {delimiter} »)")

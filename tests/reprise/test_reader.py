@@ -71,6 +71,17 @@ def test_a_broken_quote_rejects_its_lines_and_reading_goes_on():
     assert read.rows_in_file == read.rows_read + len(read.rejected)
     assert read.frame["tiers"].to_list() == ["T1", "T3"]
     assert [r.line for r in read.rejected] == [3] and "illisible" in read.rejected[0].reason
+    swallowed = (
+        HEADER
+        + "\n"
+        + _line("T1").replace("Société", '"Société', 1)
+        + "\n"
+        + "\n".join(["x" * 100] * 150)
+        + '"\n'
+    )
+    read = read_csv((swallowed + _line("T9") + "\n").encode(), THIRD_PARTY_COLUMNS)
+    assert [(r.line, r.reason[:26]) for r in read.rejected] == [(2, "cellule de plus de 10000 c")]
+    assert read.frame["tiers"].to_list() == ["T9"] and read.frame[LINE].to_list() == [153]
 
 
 @settings(max_examples=60, deadline=None)
