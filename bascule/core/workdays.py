@@ -85,28 +85,28 @@ class WorkingHours:
 
     def working_seconds(self, start: datetime, end: datetime) -> int:
         """Open time between two instants (0 if `end` is not after `start`), in seconds."""
-        total = 0.0
+        total = timedelta(0)  # exact to the microsecond (floats would lose one second on fractions)
         day = start.date()
         while day <= end.date():
             for opens, closes in self.open_on(day, start.tzinfo):
-                total += max(0.0, (min(closes, end) - max(opens, start)).total_seconds())
+                total += max(timedelta(0), min(closes, end) - max(opens, start))
             day += timedelta(days=1)
-        return int(total)
+        return total // timedelta(seconds=1)
 
     def add_working_time(self, start: datetime, seconds: int) -> datetime:
         """The instant when `seconds` of open time have passed since `start` (a deadline)."""
         if seconds < 0:
             raise ValueError("Une durée se compte positivement.")
-        left = float(seconds)
+        left = timedelta(seconds=seconds)
         day = start.date()
         for _ in range(3660):  # ten years of days: a deadline never goes further
             for opens, closes in self.open_on(day, start.tzinfo):
                 begin = max(opens, start)
                 if begin >= closes:
                     continue
-                available = (closes - begin).total_seconds()
+                available = closes - begin
                 if left <= available:
-                    return begin + timedelta(seconds=left)
+                    return begin + left
                 left -= available
             day += timedelta(days=1)
         raise ValueError("Échéance au-delà de dix ans.")
