@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from defusedxml import ElementTree as DefusedElementTree
 from django.conf import settings
@@ -214,12 +214,19 @@ def _iter_csv(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
         raise SpreadsheetError(f"Le fichier CSV est mal formé (ligne {reader.line_num}) : {exc}.") from exc
 
 
-def iter_raw_rows(data: bytes, filename: str = "") -> tuple[str, Iterable[tuple[list[str], dict[int, str]]]]:
-    """The format and the rows of the first sheet, as text cells with the formulas found."""
+def iter_raw_rows(
+    data: bytes, filename: str = "", *, max_bytes: int | Literal["setting"] | None = "setting"
+) -> tuple[str, Iterable[tuple[list[str], dict[int, str]]]]:
+    """The format and the rows of the first sheet, as text cells with the formulas found.
+
+    `max_bytes` defaults to the import limit (`BASCULE_IMPORT_MAX_BYTES`); `None` reads any size (a takeover
+    extract, read in a background task).
+    """
     if not data or not data.strip():
         raise SpreadsheetError("Le fichier est vide.")
-    max_bytes = settings.BASCULE_IMPORT_MAX_BYTES
-    if len(data) > max_bytes:
+    if max_bytes == "setting":
+        max_bytes = settings.BASCULE_IMPORT_MAX_BYTES
+    if max_bytes is not None and len(data) > max_bytes:
         raise SpreadsheetError(
             f"Le fichier pèse {len(data) / 1024 / 1024:.1f} Mo, au-delà de la limite de "
             f"{max_bytes / 1024 / 1024:.0f} Mo : découpez-le en plusieurs fichiers."

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bascule.reprise.columns import THIRD_PARTY_COLUMNS, HeaderError
-from bascule.reprise.reader import LINE, read_csv
+from bascule.reprise.reader import LINE, RawRead, read_csv, read_csv_exact, read_file
 
 HEADER = "Code tiers;SIRET;Raison sociale;Adresse;Code postal;Commune;Pays;IBAN;BIC;Titulaire du compte"
 
@@ -108,9 +108,78 @@ def test_nothing_is_lost_whatever_the_mix(records, encoding):
             lines.append(";".join(["v"] * value))
         else:
             lines.append("")
-    read = read_csv(("\n".join(lines) + "\n").encode(encoding), THIRD_PARTY_COLUMNS)
+    data = ("\n".join(lines) + "\n").encode(encoding)
+    read = read_csv(data, THIRD_PARTY_COLUMNS)
+    _same(read, read_csv_exact(data, THIRD_PARTY_COLUMNS))
     assert read.rows_in_file == len(records) == read.rows_read + len(read.rejected)
     assert list(zip(read.frame[LINE].to_list(), read.frame["raison"].to_list(), strict=True)) == kept
     assert sorted(r.line for r in read.rejected) == sorted(
         set(range(2, len(lines) + 1)) - {n for n, _ in kept}
     )
+
+
+def _same(fast: RawRead, exact: RawRead) -> None:
+    assert fast.frame.equals(exact.frame)
+    assert (fast.rows_in_file, fast.encoding, fast.delimiter) == (
+        exact.rows_in_file,
+        exact.encoding,
+        exact.delimiter,
+    )
+    assert [(r.line, r.reason) for r in fast.rejected] == [(r.line, r.reason) for r in exact.rejected]
+
+
+def test_the_fast_path_reads_and_rejects_as_the_exact_one():
+    text = "\r\n".join(
+        [
+            HEADER,
+            _line("T1"),
+            "T2;123",
+            "",
+            "   ",
+            _line("T5", name=" =1+1"),
+            _line("T6", city="x" * 10_001),
+            _line("T7"),
+        ]
+    )
+    for data in (text.encode(), ("\ufeff" + text).encode(), text.encode("cp1252")):
+        fast = read_csv(data, THIRD_PARTY_COLUMNS)
+        _same(fast, read_csv_exact(data, THIRD_PARTY_COLUMNS))
+        assert fast.frame["tiers"].to_list() == ["T1", "T7"] and fast.rows_in_file == 7
+    with pytest.raises(HeaderError, match="octets nuls"):
+        read_csv(HEADER.encode() + b"\nT1\x00;", THIRD_PARTY_COLUMNS)
+
+
+def test_workbooks_and_parquet_are_read_like_csv(tmp_path):
+    import io
+
+    import openpyxl
+    import polars as pl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(";"))
+    sheet.append(_line("T1").split(";"))
+    sheet.append([])
+    sheet.append(["T3", "=A2", "Nom"])
+    sheet.append([*_line("T4").split(";"), "en trop"])
+    sheet.append(_line("T5").split(";"))
+    for _ in range(3):
+        sheet.append([])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    read = read_file(buffer.getvalue(), "tiers.xlsx", THIRD_PARTY_COLUMNS)
+    assert read.frame["tiers"].to_list() == ["T1", "T5"] and read.frame[LINE].to_list() == [2, 6]
+    assert [(r.line, r.reason[:20]) for r in read.rejected] == [
+        (3, "ligne vide"),
+        (4, "formule au lieu d'un"),
+        (5, "valeur hors des 10 c"),
+    ]
+    assert read.rows_in_file == 5
+    parquet = io.BytesIO()
+    frame = pl.DataFrame({"Code tiers": ["T1", None], "Raison sociale": ["A", "B"], "Montant": [1.5, 2.0]})
+    frame.write_parquet(parquet)
+    read = read_file(parquet.getvalue(), "tiers.parquet", THIRD_PARTY_COLUMNS)
+    assert read.frame.select("tiers", "raison", LINE).rows() == [("T1", "A", 2), ("", "B", 3)]
+    with pytest.raises(HeaderError, match="virgule flottante"):
+        frame.rename({"Montant": "IBAN"}).write_parquet(parquet := io.BytesIO())
+        read_file(parquet.getvalue(), "tiers.parquet", THIRD_PARTY_COLUMNS)
