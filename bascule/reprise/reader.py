@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -86,11 +87,10 @@ def read_csv(data: bytes, columns: Sequence[Column], saved: Mapping[str, str] | 
     encoding = "utf-8"
     try:
         lines = _physical_lines(data)
-    except (
-        pl.exceptions.ComputeError
-    ):  # not UTF-8: decoded (Windows-1252 or a clear error), then read the same way
-        text, encoding = decode(data)
-        lines = _physical_lines(text.encode("utf-8"))
+    except pl.exceptions.ComputeError:  # not UTF-8: decoded (Windows-1252 or a clear error), then read alike
+        decoded, encoding = decode(data)
+        data = decoded.encode("utf-8")
+        lines = _physical_lines(data)
     header_line: str = (lines[0, 0] or "") if lines.height else ""
     if not header_line.strip():
         empty = lines.select(pl.col("l").str.strip_chars().fill_null("").eq("").all()).item()
@@ -100,46 +100,59 @@ def read_csv(data: bytes, columns: Sequence[Column], saved: Mapping[str, str] | 
     mapping = map_headers(headers, columns, saved)
     width = len(headers)
     body = lines.slice(1).with_row_index(LINE, offset=2).with_columns(pl.col(LINE).cast(pl.Int64))
-    text = pl.col("l")
-    cells = text.str.split_exact(delimiter, width - 1).struct
-    found = body.with_columns(
-        fields=text.str.count_matches(delimiter, literal=True) + 1,
-        longest=pl.max_horizontal(cells.field(f"field_{i}").str.len_chars() for i in range(width)),
-        formula=pl.coalesce(
-            pl.when(cells.field(f"field_{i}").str.strip_chars().str.starts_with("=")).then(
-                cells.field(f"field_{i}").str.strip_chars()
-            )
-            for i in range(width)
-        ),
+    line = pl.col("l")
+    fields = line.str.count_matches(delimiter, literal=True) + 1
+    # cheap whole-line tests first; reasons are written only for the few lines they flag
+    suspect = (
+        line.is_null()
+        | (fields != width)
+        | (line.str.len_bytes() > MAX_CELL)
+        | line.str.contains(f"(?:^|{re.escape(delimiter)})\\s*=")
     )
-    reason = (
-        pl.when(text.is_null() | (text.str.strip_chars() == ""))
-        .then(pl.lit("ligne vide"))
-        .when(pl.col("fields") != width)
-        .then(
-            pl.format(
-                "{} champs au lieu de {} (séparateur « {} »)", "fields", pl.lit(width), pl.lit(delimiter)
+    flagged = body.filter(suspect)
+    rejected: list[Rejection] = []
+    for number, value in flagged.iter_rows():
+        cells = [] if value is None else value.split(delimiter)
+        if not any(cell.strip() for cell in cells):
+            rejected.append(Rejection(number, "ligne vide"))
+        elif any(len(cell) > MAX_CELL for cell in cells):
+            rejected.append(
+                Rejection(number, f"cellule de plus de {MAX_CELL} caractères (guillemet non refermé ?)")
             )
+        elif len(cells) != width:
+            rejected.append(
+                Rejection(number, f"{len(cells)} champs au lieu de {width} (séparateur « {delimiter} »)")
+            )
+        else:
+            formula = next(cell.strip() for cell in cells if cell.strip().startswith("="))
+            rejected.append(Rejection(number, f"formule au lieu d'une valeur : « {formula[:40]} »"))
+    table: pl.DataFrame | None = None
+    if not rejected:  # a clean file: Polars' own reader splits it (same cells, faster)
+        try:
+            table = pl.read_csv(
+                data, separator=delimiter, quote_char=None, infer_schema=False, has_header=False, skip_rows=1
+            ).select(
+                *(
+                    pl.nth(position).str.strip_chars().alias(key)
+                    for key, position in mapping.positions.items()
+                ),
+                pl.int_range(2, body.height + 2, dtype=pl.Int64).alias(LINE),
+            )
+        except pl.exceptions.PolarsError:
+            table = None
+        if table is not None and table.height != body.height:  # never expected: the split below decides then
+            table = None
+    if table is None:
+        good = body.filter(~suspect) if rejected else body
+        split = line.str.split_exact(delimiter, width - 1).struct
+        table = good.select(
+            *(
+                split.field(f"field_{position}").str.strip_chars().alias(key)
+                for key, position in mapping.positions.items()
+            ),
+            LINE,
         )
-        .when(pl.col("longest") > MAX_CELL)
-        .then(pl.lit(f"cellule de plus de {MAX_CELL} caractères (guillemet non refermé ?)"))
-        .when(pl.col("formula").is_not_null())
-        .then(pl.format("formule au lieu d'une valeur : « {} »", pl.col("formula").str.slice(0, 40)))
-    )
-    checked = found.select(LINE, "l", reason=reason)
-    bad = checked.filter(pl.col("reason").is_not_null())
-    rejected = [Rejection(line, why) for line, why in bad.select(LINE, "reason").iter_rows()]
-    good = checked.filter(pl.col("reason").is_null()) if bad.height else checked
-    frame = good.select(
-        *(
-            text.str.split_exact(delimiter, width - 1)
-            .struct.field(f"field_{position}")
-            .str.strip_chars()
-            .alias(key)
-            for key, position in mapping.positions.items()
-        ),
-        LINE,
-    )
+    frame = table
     return RawRead(frame, body.height, rejected, encoding, delimiter, mapping.ignored)
 
 

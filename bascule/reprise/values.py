@@ -36,14 +36,20 @@ def _canonical(text: pl.Expr) -> pl.Expr:
 
 
 def amount_cents(column: pl.Expr) -> pl.Expr:
-    """The amount in cents (Int64), null when empty, `#` or unreadable (see `amount_error`)."""
-    text = _compact(column)
-    parts = _canonical(text).str.extract_groups(_CANONICAL)
-    integer = parts.struct.field("2")
-    fraction = parts.struct.field("3").fill_null("").str.pad_end(2, "0")
+    """The amount in cents (Int64), null when empty, `#` or unreadable (see `amount_error`).
+
+    One regular expression validates the shape; the digits are then split and cast without another one.
+    """
+    text = column.str.replace_many([" ", "\u00a0", "\u202f", "\t"], [""] * 4)
+    comma = text.str.contains(_COMMA_DECIMALS)
+    point = text.str.contains(_POINT_DECIMALS)
+    canonical = pl.when(comma).then(text).when(point).then(text.str.replace(".", ",", literal=True))
+    parts = canonical.str.split_exact(",", 1).struct
+    integer = parts.field("field_0").str.replace_all(".", "", literal=True).str.strip_prefix("-")
+    fraction = parts.field("field_1").fill_null("").str.pad_end(2, "0")
     cents = integer.cast(pl.Int64, strict=False) * 100 + fraction.cast(pl.Int64, strict=False)
-    signed = pl.when(parts.struct.field("1") == "-").then(-cents).otherwise(cents)
-    return pl.when(integer.str.len_chars() <= MAX_INTEGER_DIGITS).then(signed)
+    signed = pl.when(canonical.str.starts_with("-")).then(-cents).otherwise(cents)
+    return pl.when(integer.str.len_bytes() <= MAX_INTEGER_DIGITS).then(signed)
 
 
 def amount_error(column: pl.Expr) -> pl.Expr:
@@ -67,12 +73,8 @@ def amount_error(column: pl.Expr) -> pl.Expr:
 
 def parse_date(column: pl.Expr) -> pl.Expr:
     """`31.12.2026`, `31/12/2026` or `2026-12-31` as a date; null when empty, `#` or unreadable."""
-    text = column.str.strip_chars()
-    return pl.coalesce(
-        text.str.to_date("%d.%m.%Y", strict=False),
-        text.str.to_date("%d/%m/%Y", strict=False),
-        text.str.to_date("%Y-%m-%d", strict=False),
-    )
+    text = column.str.strip_chars().str.replace_all(".", "/", literal=True)
+    return pl.coalesce(text.str.to_date("%d/%m/%Y", strict=False), text.str.to_date("%Y-%m-%d", strict=False))
 
 
 def date_error(column: pl.Expr) -> pl.Expr:

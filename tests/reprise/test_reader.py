@@ -145,6 +145,8 @@ def test_the_fast_path_reads_and_rejects_as_the_exact_one():
         fast = read_csv(data, THIRD_PARTY_COLUMNS)
         _same(fast, read_csv_exact(data, THIRD_PARTY_COLUMNS))
         assert fast.frame["tiers"].to_list() == ["T1", "T7"] and fast.rows_in_file == 7
+    clean = "\n".join([HEADER, _line("T1"), _line("T2", city="Brest")]).encode("cp1252")
+    _same(read_csv(clean, THIRD_PARTY_COLUMNS), read_csv_exact(clean, THIRD_PARTY_COLUMNS))
     with pytest.raises(HeaderError, match="octets nuls"):
         read_csv(HEADER.encode() + b"\nT1\x00;", THIRD_PARTY_COLUMNS)
 
