@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "bascule.sizing",
     "bascule.surveys",
     "bascule.training",
+    "bascule.reprise",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +241,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 BASCULE_IMPORT_MAX_BYTES = env_int("BASCULE_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 BASCULE_IMPORT_MAX_ROWS = env_int("BASCULE_IMPORT_MAX_ROWS", 100_000)
+# A data takeover extract (ten million lines is about 1.2 GB): streamed to disk by the upload, read by the worker
+BASCULE_TAKEOVER_MAX_BYTES = env_int("BASCULE_TAKEOVER_MAX_BYTES", 3 * 1024 * 1024 * 1024)
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

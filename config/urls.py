@@ -11,6 +11,7 @@ from bascule.core.views import healthz
 from bascule.indicators.api import IndicatorViewSet
 from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
+from bascule.reprise.api import TakeoverRunViewSet
 from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
 from bascule.surveys.api import AnswerViewSet, QuestionnaireViewSet, SurveyViewSet
 from bascule.training.api import SessionViewSet, TrainingPlanViewSet
@@ -32,6 +33,7 @@ router.register("surveys/surveys", SurveyViewSet, basename="survey")
 router.register("surveys/answers", AnswerViewSet, basename="answer")
 router.register("training/plans", TrainingPlanViewSet, basename="trainingplan")
 router.register("training/sessions", SessionViewSet, basename="session")
+router.register("takeover/runs", TakeoverRunViewSet, basename="takeoverrun")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("dimensionnement/", include("bascule.sizing.urls")),
     path("enquetes/", include("bascule.surveys.urls")),
     path("formation/", include("bascule.training.urls")),
+    path("reprise/", include("bascule.reprise.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

@@ -77,7 +77,8 @@ def run_service(form: forms.BaseForm, action: Callable[[], T]) -> T | None:
 class UploadField(forms.FileField):
     """A file upload refused at the form when empty or larger than BASCULE_IMPORT_MAX_BYTES (French message)."""
 
-    def __init__(self, *, spreadsheet: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, spreadsheet: bool = True, max_bytes: int | None = None, **kwargs: Any) -> None:
+        self.max_bytes = max_bytes  # None: BASCULE_IMPORT_MAX_BYTES
         if spreadsheet:
             kwargs.setdefault("widget", forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,.ods,.xls"}))
         kwargs.setdefault("max_length", 255)  # the file's name
@@ -87,7 +88,7 @@ class UploadField(forms.FileField):
         from django.conf import settings
 
         upload = super().clean(data, initial)
-        limit = settings.BASCULE_IMPORT_MAX_BYTES
+        limit = self.max_bytes or settings.BASCULE_IMPORT_MAX_BYTES
         if upload is not None and upload.size > limit:
             raise forms.ValidationError(f"Le fichier dépasse {limit // (1024 * 1024)} Mo : découpez-le.")
         if upload is not None and upload.size == 0:

@@ -632,6 +632,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     party_rejections = _rejections(raw_parties, "tiers")
     parties = raw_parties.frame
     unchanged = 0
+    latest = lines.select(pl.col("modifie").max()).item() if "modifie" in lines.columns else None
     if inputs.since is not None and "modifie" in lines.columns:
         changed = c("modifie").is_null() | (c("modifie") > pl.lit(inputs.since))
         unchanged = lines.height - lines.filter(changed).height
@@ -819,6 +820,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         "target": target_summary,
         "reconciliation": reconciliation,
         "no_loss": no_loss,
+        "max_modified": latest.isoformat() if latest else None,
         "ignored_headers": raw.ignored_headers,
         "encoding": raw.encoding,
     }
