@@ -83,9 +83,13 @@ def run_detail(request: HttpRequest, takeoverrun_id: str) -> HttpResponse:
             for code, (severity, label) in RULES.items()
         ],
         "centres": list(run.centres.all()) if run.status == TakeoverRun.Status.SUCCEEDED else [],
-        "history": history_entries(run, limit=5),
     }
-    return render_partial_or_full(request, "reprise/run_detail.html", "reprise/_run_status.html", context)
+    response = render_partial_or_full(request, "reprise/run_detail.html", "reprise/_run_status.html", context)
+    if run.is_finished and getattr(request, "htmx", None):
+        response["HX-Refresh"] = (
+            "true"  # the polling saw the end: the whole page (per-centre table) is drawn once
+        )
+    return response
 
 
 def _filters(request: HttpRequest) -> tuple[AnomalyFilterForm, selectors.AnomalyFilters]:
