@@ -17,6 +17,7 @@ import json
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -104,16 +105,22 @@ def pandas_rules(folder: Path) -> dict[str, float]:
     }
     mappings = pd.read_csv(folder / "correspondances.csv", sep=";", dtype=str, keep_default_na=False)
     approved = mappings[mappings["Approuvé par"] != ""]
-    account = lines["Compte budgétaire"].map(dict(zip(approved["Valeur source"], approved["Valeur cible"], strict=True)))
+    account = lines["Compte budgétaire"].map(
+        dict(zip(approved["Valeur source"], approved["Valeur cible"], strict=True))
+    )
     found["R16"] = int(account.isna().sum())
     active = reference["centres_financiers"]
     found["R12"] = int((~lines["Centre financier"].isin(set(active[active["Actif"] == "oui"]["Code"]))).sum())
     programme = lines["Centre financier"].str.split("/").str[-1].str[:4]
-    found["R13"] = int(((lines["Domaine fonctionnel"].str[:4] != programme) | (lines["Activité"].str[:4] != programme)).sum())
+    found["R13"] = int(
+        ((lines["Domaine fonctionnel"].str[:4] != programme) | (lines["Activité"].str[:4] != programme)).sum()
+    )
     accounts = set(reference["comptes_budgetaires"]["Code"])
     found["R14"] = int((account.notna() & ~account.isin(accounts)).sum())
     found["R15"] = int(lines["Nature"].str.lower().str.contains("réservation").sum())
-    merged = lines.merge(target, left_on=key, right_on=["N° EJ source", "N° poste EJ"], how="outer", indicator=True)
+    merged = lines.merge(
+        target, left_on=key, right_on=["N° EJ source", "N° poste EJ"], how="outer", indicator=True
+    )
     buckets = merged["_merge"].value_counts().to_dict()
     return {"seconds": time.perf_counter() - start, "rows": len(lines), "found": found, "buckets": buckets}
 
@@ -126,7 +133,10 @@ def child(mode: str, folder: Path) -> None:
 
 def measure(mode: str, folder: Path) -> dict[str, float]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--dir", str(folder)], capture_output=True, text=True, check=False
+        [sys.executable, __file__, "--child", mode, "--dir", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode:
         raise SystemExit(f"{mode} failed:\n{done.stderr[-3000:]}")
@@ -136,7 +146,7 @@ def measure(mode: str, folder: Path) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1000000,3000000,10000000")
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/bascule-takeover"))
+    parser.add_argument("--dir", type=Path, default=Path(tempfile.gettempdir()) / "bascule-takeover")
     parser.add_argument("--pandas-max", type=int, default=10_000_000)
     parser.add_argument("--child")
     args = parser.parse_args()
@@ -145,7 +155,9 @@ def main() -> None:
         return
     from bascule.reprise.sample import generate
 
-    print("| lines | file | floor (Polars read) | run (all rules + reconciliation) | rows/s | ratio to floor | peak memory | pandas | ratio to pandas |")
+    print(
+        "| lines | file | floor (Polars read) | run (all rules + reconciliation) | rows/s | ratio to floor | peak memory | pandas | ratio to pandas |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size in (int(s) for s in args.sizes.split(",")):
         folder = args.dir / str(size)

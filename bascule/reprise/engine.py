@@ -30,7 +30,7 @@ import polars as pl
 from bascule.reprise.columns import COMMITMENT_COLUMNS, TARGET_COLUMNS, THIRD_PARTY_COLUMNS, HeaderError
 from bascule.reprise.identifiers import bic_country_matches, bic_valid, iban_valid, siret_valid
 from bascule.reprise.reader import LINE, RawRead, read_file
-from bascule.reprise.values import amount_cents, amount_error, date_error, parse_date
+from bascule.reprise.values import amount_error, date_error, parse_date, with_cents
 
 BLOCKING = "bloquante"
 WARNING = "avertissement"
@@ -70,7 +70,7 @@ REFERENCE_FILES = {
 LABELS = {c.key: c.label for c in TARGET_COLUMNS}
 AMOUNTS = ("engage", "consomme", "reste")
 COMPARED = ("type", "date", "tiers", "centre", "domaine", "activite", "compte", "engage", "consomme", "reste")
-NOT_FIRM = ("reservation", "pre-engagement", "preengagement")
+NOT_FIRM = r"(?i)r[ée]servation|pr[ée]-?engagement"  # natures that are not firm legal commitments
 ANOMALY_SCHEMA = {
     "fichier": pl.String,
     "ligne": pl.Int64,
@@ -169,9 +169,10 @@ def _convert(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame
     Values are converted once; the French reasons are written only for the lines where a value did not convert.
     """
     dates = [key for key in ("date", "modifie") if key in frame.columns]
-    converted = frame.with_columns(
-        *(amount_cents(pl.col(key)).alias(f"_{key}") for key in AMOUNTS),
-        *(parse_date(pl.col(key)).alias(f"_{key}") for key in dates),
+    converted = (
+        with_cents(frame, list(AMOUNTS), suffix="_c")
+        .rename({f"{key}_c": f"_{key}" for key in AMOUNTS})
+        .with_columns(parse_date(pl.col(key)).alias(f"_{key}") for key in dates)
     )
     empty = {key: pl.col(key).is_in(["", "#"]) for key in (*AMOUNTS, *dates, "ej", "poste")}
     failed = pl.any_horizontal(
@@ -327,10 +328,22 @@ def _line_rules(
     c = pl.col
     found: list[pl.DataFrame] = []
     key = ["ej", "poste"]
+    repeated = lines.filter(~pl.struct(key).is_first_distinct())
+    if (
+        repeated.height
+    ):  # the first line of each repeated key, for the message (few rows: joined, not windowed)
+        firsts = (
+            lines.join(repeated.select(key).unique(), on=key, how="semi")
+            .group_by(key)
+            .agg(c(LINE).min().alias("_first"))
+        )
+        repeated = repeated.join(firsts, on=key, how="left")
+    else:
+        repeated = repeated.with_columns(_first=pl.lit(None, pl.Int64))
     found.append(
         _anomalies(
-            lines.with_columns(_rank=pl.int_range(pl.len()).over(key), _first=c(LINE).min().over(key)),
-            c("_rank") > 0,
+            repeated,
+            pl.lit(True),
             "R01",
             "poste",
             c("poste"),
@@ -387,11 +400,14 @@ def _line_rules(
             pl.format("Reste à payer négatif {} : trop-payé à régulariser", _euros_expr(c("reste"))),
         )
     )
-    totals = lines.with_columns(_total=c("engage").sum().over("ej"), _rank=pl.int_range(pl.len()).over("ej"))
+    totals = (
+        lines.group_by("ej").agg(c("engage").sum().alias("_total"), c(LINE).min()).filter(c("_total") <= 0)
+    )
+    totals = lines.join(totals, on=["ej", LINE], how="inner")  # each nil commitment at its first line
     found.append(
         _anomalies(
             totals,
-            (c("_total") <= 0) & (c("_rank") == 0),
+            pl.lit(True),
             "R06",
             "engage",
             _euros_expr(c("_total")),
@@ -472,8 +488,7 @@ def _line_rules(
                 ),
             )
         )
-    nature = c("nature").str.to_lowercase().str.replace_all("é", "e").str.replace_all("è", "e")
-    not_firm = pl.any_horizontal(nature.str.contains(word, literal=True) for word in NOT_FIRM)
+    not_firm = c("nature").str.contains(NOT_FIRM)
     late = (c("date") > pl.lit(inputs.cutoff)) if inputs.cutoff else pl.lit(False)
     found.append(
         _anomalies(
@@ -705,8 +720,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         target = target.with_columns(ej_cible=c("ej"), ej=c("ej_source"))
         if inputs.since is not None:  # a delta compares only the keys it carries
             target = target.join(status.select("ej", "poste"), on=["ej", "poste"], how="semi")
-        duplicate = pl.int_range(pl.len()).over(["ej", "poste"]) > 0
-        target = target.with_columns(_dup=duplicate)
+        target = target.with_columns(_dup=~pl.struct("ej", "poste").is_first_distinct())
         joined = in_scope.select("ej", "poste", LINE, "centre_source", *COMPARED).join(
             target.filter(~c("_dup")).select(
                 "ej", "poste", c(LINE).alias("_ligne_cible"), *(c(k).alias(f"{k}_cible") for k in COMPARED)
@@ -716,13 +730,13 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
             coalesce=True,
         )
         differing = [pl.when(c(k).ne_missing(c(f"{k}_cible"))).then(pl.lit(LABELS[k])) for k in COMPARED]
+        joined = joined.with_columns(champs=pl.concat_str(differing, separator=", ", ignore_nulls=True))
         joined = joined.with_columns(
-            champs=pl.concat_str(differing, separator=", ", ignore_nulls=True),
             categorie=pl.when(c("_ligne_cible").is_null())
             .then(pl.lit("absente de la cible"))
             .when(c(LINE).is_null())
             .then(pl.lit("inattendue dans la cible"))
-            .when(pl.any_horizontal(c(k).ne_missing(c(f"{k}_cible")) for k in COMPARED))
+            .when(c("champs") != "")
             .then(pl.lit("différente"))
             .otherwise(pl.lit("égale")),
         )
@@ -767,11 +781,16 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
             and reconciliation["unexpected_in_target"] == 0
             and target_rejected == 0
         )
-        target_by_centre = (
-            target.join(status.select("ej", "poste", "centre_source"), on=["ej", "poste"], how="left")
-            .group_by(pl.coalesce(c("centre_source"), c("centre")).alias("centre"))
-            .agg(*_sums("cible"))
-        )
+        loaded = [
+            joined.filter(c("_ligne_cible").is_not_null()).select(
+                centre=pl.coalesce(c("centre_source"), c("centre_cible")),
+                engage=c("engage_cible"),
+                consomme=c("consomme_cible"),
+                reste=c("reste_cible"),
+            ),
+            target.filter(c("_dup")).select("centre", "engage", "consomme", "reste"),
+        ]
+        target_by_centre = pl.concat(loaded).group_by("centre").agg(*_sums("cible"))
         centres = centres.join(target_by_centre, on="centre", how="full", coalesce=True)
         target_summary = {
             "rows_in_file": raw_target.rows_in_file,

@@ -9,7 +9,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bascule.reprise.values import amount_cents, amount_error, date_error, parse_date
+from bascule.reprise.values import amount_cents, amount_error, date_error, parse_date, with_cents
 
 
 def _read(values: list[str | None]) -> list[tuple[int | None, str | None]]:
@@ -83,3 +83,11 @@ def test_dates():
     assert [d for d, _ in got] == [date(2026, 12, 31)] * 3 + [None] * 4
     assert [e is None for _, e in got] == [True] * 5 + [False] * 2
     assert got[5][1] == "date illisible : « 31/02/2026 » (attendu JJ/MM/AAAA, JJ.MM.AAAA ou AAAA-MM-JJ)"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text("0123456789 ,.-#\u00a0a", max_size=14), min_size=1, max_size=30))
+def test_staged_cents_agree_with_the_expression(texts):
+    frame = pl.DataFrame({"m": texts}, schema={"m": pl.String})
+    staged = with_cents(frame, ["m"])["m_cents"].to_list()
+    assert staged == frame.select(amount_cents(pl.col("m")).alias("x"))["x"].to_list()
