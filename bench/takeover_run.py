@@ -132,7 +132,7 @@ def child(mode: str, folder: Path) -> None:
 
 
 def measure(mode: str, folder: Path) -> dict[str, float]:
-    done = subprocess.run(
+    done = subprocess.run(  # noqa: S603 - this very script, with its own arguments
         [sys.executable, __file__, "--child", mode, "--dir", str(folder)],
         capture_output=True,
         text=True,
