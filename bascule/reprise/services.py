@@ -18,6 +18,7 @@ from datetime import date
 from typing import IO, Any
 
 import polars as pl
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile, File
 from django.db import transaction
@@ -72,6 +73,10 @@ def _sha256(upload: IO[bytes]) -> tuple[str, int]:
         size += len(chunk)
     upload.seek(0)
     return digest.hexdigest(), size
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024**3:.1f} Go".replace(".", ",") if size >= 1024**3 else f"{size / 1024**2:.0f} Mo"
 
 
 def previous_run(structure: Structure) -> TakeoverRun | None:
@@ -144,6 +149,16 @@ def run_create(
             "sha256": digest,
             "bytes": size,
         }
+    limit = settings.BASCULE_TAKEOVER_MAX_BYTES
+    too_big = {name: file for name, file in inputs.items() if file["bytes"] > limit}
+    if too_big:
+        raise ValidationError(
+            {
+                name: f"Le fichier « {file['name']} » pèse {_size(file['bytes'])}, au-delà de ce que ce serveur lit "
+                f"en une exécution ({_size(limit)}) : découpez l'extraction (par programme ou par centre financier)."
+                for name, file in too_big.items()
+            }
+        )
     run.inputs = inputs
     with transaction.atomic():
         for name, upload in files.items():

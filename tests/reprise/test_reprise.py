@@ -10,6 +10,7 @@ from pathlib import Path
 import openpyxl
 import polars as pl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -301,3 +302,12 @@ def test_header_mappings_through_the_pages(world, client):
         ).status_code
         == 200
     )  # Bretagne is not among the structures offered: the form refuses it
+
+
+def test_a_file_beyond_what_the_server_reads_is_refused_in_french(world, settings):
+    settings.BASCULE_TAKEOVER_MAX_BYTES = 5000
+    with pytest.raises(ValidationError) as refused:
+        make_run(world.lead_bzh, world.bretagne, kind=Kind.SIMULATION)
+    message = refused.value.message_dict["commitments"][0]
+    assert "« engagements.csv » pèse" in message and "découpez l'extraction" in message
+    assert not TakeoverRun.objects.filter(kind=Kind.SIMULATION).exists()
