@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from bascule.core.access import can_read_path, can_write_path, visible_q
@@ -157,9 +158,8 @@ class TakeoverRun(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return (
-            f"{self.get_kind_display().split(' (')[0]} — {self.structure} — {self.created_at:%d/%m/%Y %H:%M}"
-        )
+        when = timezone.localtime(self.created_at)
+        return f"{self.get_kind_display().split(' (')[0]} — {self.structure} — {when:%d/%m/%Y %H:%M}"
 
     @property
     def is_finished(self) -> bool:

@@ -193,20 +193,28 @@ def _read(field: Any) -> bytes:
         return handle.read()  # type: ignore[no-any-return]
 
 
+REFERENCE_MAX_BYTES = 200 * 1024 * 1024  # one reference table unpacked: a few thousand codes, never this much
+
+
 def _reference(field: Any) -> dict[str, bytes]:
+    """The reference tables of the ZIP (by file name, wherever they are in it); an archive that is not a ZIP or
+    that would unpack into more than REFERENCE_MAX_BYTES per table is refused in French."""
     try:
         with zipfile.ZipFile(io.BytesIO(_read(field))) as archive:
-            names = {name.rsplit("/", 1)[-1]: name for name in archive.namelist()}
-            found = {
-                short: archive.read(full)
-                for short, full in names.items()
-                if short in REFERENCE_FILES.values()
+            wanted = {
+                info.filename.rsplit("/", 1)[-1]: info
+                for info in archive.infolist()
+                if info.filename.rsplit("/", 1)[-1] in REFERENCE_FILES.values()
             }
+            for name, info in wanted.items():
+                if info.file_size > REFERENCE_MAX_BYTES:
+                    raise EngineError(f"Référentiel cible : « {name} » dépasse 200 Mo une fois décompressé.")
+            return {name: archive.read(info)[: REFERENCE_MAX_BYTES + 1] for name, info in wanted.items()}
     except zipfile.BadZipFile:
         raise EngineError(
-            "Référentiel cible : déposez un ZIP des fichiers « centres_financiers.csv »… "
+            "Référentiel cible : déposez un ZIP des fichiers centres_financiers.csv, domaines_fonctionnels.csv, "
+            "activites.csv et comptes_budgetaires.csv."
         ) from None
-    return found
 
 
 def inputs_of(run: TakeoverRun) -> Inputs:

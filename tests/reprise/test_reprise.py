@@ -311,3 +311,12 @@ def test_a_file_beyond_what_the_server_reads_is_refused_in_french(world, setting
     message = refused.value.message_dict["commitments"][0]
     assert "« engagements.csv » pèse" in message and "découpez l'extraction" in message
     assert not TakeoverRun.objects.filter(kind=Kind.SIMULATION).exists()
+
+
+def test_a_reference_that_is_not_a_zip_fails_the_run_in_french(world):
+    with pytest.raises(EngineError, match="déposez un ZIP"):
+        make_run(
+            world.lead_bzh, world.bretagne, kind=Kind.SIMULATION, reference=ContentFile(b"x", name="r.zip")
+        )
+    failed = TakeoverRun.objects.get(kind=Kind.SIMULATION)
+    assert failed.status == TakeoverRun.Status.FAILED and "ZIP" in failed.error
