@@ -288,7 +288,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     # One name for a choice list used by several models (a structure's kind, an indicator's respondents).
-    "ENUM_NAME_OVERRIDES": {"StructureKindEnum": "bascule.organisation.models.StructureKind"},
+    "ENUM_NAME_OVERRIDES": {
+        "StructureKindEnum": "bascule.organisation.models.StructureKind",
+        "StatusEnum": "bascule.programmes.models.Status",
+        "TakeoverRunStatusEnum": "bascule.reprise.models.RunStatus",
+    },
 }
 
 # --- background tasks -----------------------------------------------------------------------------

@@ -79,6 +79,13 @@ class Kind(models.TextChoices):
     DELTA = "delta", "Delta (lignes modifiées depuis la précédente exécution)"
 
 
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "En attente"
+    RUNNING = "running", "En cours"
+    SUCCEEDED = "succeeded", "Terminée"
+    FAILED = "failed", "En échec"
+
+
 class RunQuerySet(models.QuerySet["TakeoverRun"]):
     def visible_to(self, user: Actor) -> RunQuerySet:
         return self.filter(visible_q(user, "structure__path"))
@@ -91,11 +98,7 @@ def _input_path(run: TakeoverRun, filename: str) -> str:
 class TakeoverRun(BaseModel):
     """One run of the takeover engine over a structure's extracts; immutable once finished."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "En attente"
-        RUNNING = "running", "En cours"
-        SUCCEEDED = "succeeded", "Terminée"
-        FAILED = "failed", "En échec"
+    Status = RunStatus
 
     structure = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="takeover_runs", verbose_name="structure"
