@@ -60,7 +60,8 @@ def mapping_create(*, by: Actor, structure: Structure, name: str, lines: str) ->
 
 def mapping_update(*, by: Actor, mapping: HeaderMapping, version: int, **changes: Any) -> HeaderMapping:
     require_ability(mapping, by, "change", STRUCTURE_ONLY)
-    return update_versioned(mapping, by=by, version=version, changes=changes, allowed=("name", "lines"))
+    with transaction.atomic():  # the row is locked (select_for_update) while its version is checked
+        return update_versioned(mapping, by=by, version=version, changes=changes, allowed=("name", "lines"))
 
 
 # --- runs -----------------------------------------------------------------------------------------------
@@ -374,14 +375,15 @@ def rekey_mark(
         "done_by": _actor_name(by) if done else "",
         "done_at": timezone.now() if done else None,
     }
-    updated = update_versioned(
-        rekey,
-        by=by,
-        version=version,
-        changes=changes,
-        allowed=("done", "target_number", "comment", "done_by", "done_at"),
-    )
-    transaction.on_commit(lambda: workstream_sync(run=rekey.run))
+    with transaction.atomic():  # the row is locked (select_for_update) while its version is checked
+        updated = update_versioned(
+            rekey,
+            by=by,
+            version=version,
+            changes=changes,
+            allowed=("done", "target_number", "comment", "done_by", "done_at"),
+        )
+        transaction.on_commit(lambda: workstream_sync(run=rekey.run))
     return updated
 
 
