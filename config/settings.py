@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "bascule.surveys",
     "bascule.training",
     "bascule.reprise",
+    "bascule.assistance",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +246,8 @@ BASCULE_IMPORT_MAX_ROWS = env_int("BASCULE_IMPORT_MAX_ROWS", 100_000)
 # 14 times the commitment file (bench/README.md), so 1 GB (some 6 million lines) suits a 24 GiB machine; a larger
 # file is refused in French before anything is read, rather than exhausting the worker's memory.
 BASCULE_TAKEOVER_MAX_BYTES = env_int("BASCULE_TAKEOVER_MAX_BYTES", 1024 * 1024 * 1024)
+# Support desk: an attachment above this size is listed on its ticket but not kept (the raw message is).
+BASCULE_SUPPORT_ATTACHMENT_MAX_BYTES = env_int("BASCULE_SUPPORT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- e-mail ---------------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

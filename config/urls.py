@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from rest_framework.routers import DefaultRouter
 
 from bascule.accounts.api import TokenView
+from bascule.assistance.api import ArticleViewSet, TicketViewSet
 from bascule.committees.api import DecisionViewSet, MeetingViewSet
 from bascule.core.views import healthz
 from bascule.indicators.api import IndicatorViewSet
@@ -34,6 +35,8 @@ router.register("surveys/answers", AnswerViewSet, basename="answer")
 router.register("training/plans", TrainingPlanViewSet, basename="trainingplan")
 router.register("training/sessions", SessionViewSet, basename="session")
 router.register("takeover/runs", TakeoverRunViewSet, basename="takeoverrun")
+router.register("tickets", TicketViewSet, basename="ticket")
+router.register("kb", ArticleViewSet, basename="article")
 
 api_urlpatterns: list[URLPattern | URLResolver] = [
     path("auth/token/", TokenView.as_view(), name="token"),
@@ -57,6 +60,7 @@ urlpatterns = [
     path("enquetes/", include("bascule.surveys.urls")),
     path("formation/", include("bascule.training.urls")),
     path("reprise/", include("bascule.reprise.urls")),
+    path("assistance/", include("bascule.assistance.urls")),
     path("api/v1/", include((api_urlpatterns, "api"))),
     path("", include("bascule.core.urls")),
 ]

@@ -47,7 +47,9 @@ def history_entries(obj: models.Model, *, limit: int = 100) -> list[HistoryEntry
     records = list(
         obj.history.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1]  # type: ignore[attr-defined]
     )
-    fields = [f for f in obj._meta.concrete_fields if f.name not in IGNORED_FIELDS]
+    tracked = {f.attname for f in obj.history.model._meta.concrete_fields}  # type: ignore[attr-defined]
+    # Fields the history does not keep (excluded_fields: a password, a derived text) are not shown.
+    fields = [f for f in obj._meta.concrete_fields if f.name not in IGNORED_FIELDS and f.attname in tracked]
     # Resolve every foreign key value shown, one query per related model.
     wanted: dict[type, set[Any]] = {}
     for record in records:

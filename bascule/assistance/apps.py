@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class AssistanceConfig(AppConfig):
+    name = "bascule.assistance"
+    label = "assistance"
+    verbose_name = "Assistance"
+
+    def ready(self) -> None:
+        from datetime import timedelta
+
+        from bascule.assistance import selectors, services, tasks
+        from bascule.core import registry
+
+        registry.register_user_ability("assistance.intake", selectors.can_take_calls)
+        registry.register_home_panel(
+            registry.Panel("assistance/home_panel.html", lambda user: selectors.home(user=user), 12)
+        )
+        registry.register_navigation(
+            registry.NavEntry("assistance:ticket_list", "Assistance", "/assistance", 58)
+        )
+        registry.register_periodic(
+            registry.PeriodicJob("assistance.deadlines", timedelta(minutes=5), services.deadlines_watch)
+        )
+        registry.register_periodic(
+            registry.PeriodicJob("assistance.fetch_mail", timedelta(minutes=2), tasks.fetch_all_mailboxes)
+        )

@@ -1,0 +1,50 @@
+"""French full-text search (bascule/assistance/search.py): on PostgreSQL, `unaccent`, the `bascule_french`
+configuration (unaccent then French Snowball stemming) and GIN expression indexes; on SQLite, the FTS5 table that
+the services keep in step. Each half runs only on its database; both are re-runnable."""
+
+from django.db import migrations
+
+POSTGRES_UP = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    """
+    DO $$ BEGIN
+      IF NOT EXISTS (SELECT 1 FROM pg_ts_config WHERE cfgname = 'bascule_french') THEN
+        CREATE TEXT SEARCH CONFIGURATION bascule_french (COPY = french);
+        ALTER TEXT SEARCH CONFIGURATION bascule_french
+          ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem;
+      END IF;
+    END $$
+    """,
+    "CREATE INDEX IF NOT EXISTS assistance_ticket_fts ON assistance_ticket "
+    "USING GIN (to_tsvector('bascule_french'::regconfig, search_document))",
+    "CREATE INDEX IF NOT EXISTS assistance_article_fts ON assistance_article "
+    "USING GIN (to_tsvector('bascule_french'::regconfig, search_document))",
+]
+POSTGRES_DOWN = [
+    "DROP INDEX IF EXISTS assistance_ticket_fts",
+    "DROP INDEX IF EXISTS assistance_article_fts",
+]
+SQLITE_UP = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS assistance_search USING fts5("
+    "kind UNINDEXED, ref UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')",
+]
+SQLITE_DOWN = ["DROP TABLE IF EXISTS assistance_search"]
+
+
+def _run(statements: dict[str, list[str]]):
+    def run(apps, schema_editor):
+        for statement in statements.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(statement)
+
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("assistance", "0001_tickets_and_knowledge")]
+
+    operations = [
+        migrations.RunPython(
+            _run({"postgresql": POSTGRES_UP, "sqlite": SQLITE_UP}),
+            _run({"postgresql": POSTGRES_DOWN, "sqlite": SQLITE_DOWN}),
+        )
+    ]

@@ -1,0 +1,130 @@
+"""French full-text search over tickets and articles, on both databases.
+
+- PostgreSQL: the text search configuration `bascule_french` (French Snowball stemming after `unaccent`) and a GIN
+  index on `to_tsvector('bascule_french', search_document)` of each table (migration 0002); queries go through
+  `websearch_to_tsquery` and are ranked by `ts_rank`.
+- SQLite: an FTS5 table `assistance_search` whose text is the document already folded (accents removed, lower case)
+  and stemmed by the same Snowball French stemmer, in Python (`terms`), kept in step by the services — the only
+  write path — through `index_ticket` / `index_article`.
+Either way « reinitialiser » finds « Réinitialiser » and « factures » finds « facture ».
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import nh3
+import snowballstemmer
+from django.db import connection
+from django.db.models import BooleanField, FloatField, QuerySet
+from django.db.models.expressions import RawSQL
+
+from bascule.assistance.models import PUBLIC_KINDS, Article, Ticket
+
+WORD = re.compile(r"\w+", re.UNICODE)
+DOCUMENT_MAX = 60_000
+M = TypeVar("M", Ticket, Article)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Any:
+    return snowballstemmer.stemmer("french")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents removed (« Réinitialiser » → « reinitialiser »)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def terms(text: str) -> list[str]:
+    """The folded, stemmed words of a text (« Factures réinitialisées » → ["factur", "reinitialis"])."""
+    return [stem for stem in _stemmer().stemWords(WORD.findall(fold(text))) if stem]
+
+
+def html_text(html: str) -> str:
+    """The text of sanitised HTML (tags removed)."""
+    return re.sub(r"\s+", " ", nh3.clean(html, tags=set())).strip()
+
+
+def ticket_document(ticket: Ticket) -> str:
+    """What a ticket is found by: its number, subject and public messages (never internal notes)."""
+    bodies = (
+        ticket.messages.filter(kind__in=PUBLIC_KINDS).order_by("created_at").values_list("body", flat=True)
+    )
+    return "\n".join([ticket.number, ticket.subject, *bodies])[:DOCUMENT_MAX]
+
+
+def article_document(article: Article) -> str:
+    return f"{article.question}\n{html_text(article.answer)}"[:DOCUMENT_MAX]
+
+
+def _sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _index(kind: str, pk: Any, document: str) -> None:
+    if not _sqlite():
+        return  # PostgreSQL indexes the column itself (GIN expression index)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM assistance_search WHERE kind = %s AND ref = %s", [kind, pk.hex])
+        cursor.execute(
+            "INSERT INTO assistance_search (kind, ref, body) VALUES (%s, %s, %s)",
+            [kind, pk.hex, " ".join(terms(document))],
+        )
+
+
+def index_ticket(ticket: Ticket) -> None:
+    """Recompute the ticket's indexed text (after a public message)."""
+    document = ticket_document(ticket)
+    Ticket.objects.filter(pk=ticket.pk).update(search_document=document)
+    ticket.search_document = document
+    _index("ticket", ticket.pk, document)
+
+
+def index_article(article: Article) -> None:
+    document = article_document(article)
+    Article.objects.filter(pk=article.pk).update(search_document=document)
+    article.search_document = document
+    _index("article", article.pk, document)
+
+
+def _fts_query(query: str) -> str:
+    words = terms(query)
+    # Each word must appear; the last one may be unfinished (suggestions as the question is typed).
+    quoted = [f'"{w}"' for w in words]
+    if quoted:
+        quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
+    """The objects of `queryset` (tickets or articles, already the visible ones) matching `query`, best first."""
+    model = queryset.model
+    kind = "ticket" if model is Ticket else "article"
+    if not terms(query):
+        return []
+    if _sqlite():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT ref FROM assistance_search WHERE assistance_search MATCH %s AND kind = %s "
+                "ORDER BY rank LIMIT 2000",
+                [_fts_query(query), kind],
+            )
+            refs = [row[0] for row in cursor.fetchall()]
+        order = {ref: position for position, ref in enumerate(refs)}
+        found = list(queryset.filter(pk__in=refs))
+        found.sort(key=lambda obj: order[obj.pk.hex])
+        return found[:limit]
+    table = model._meta.db_table
+    vector = f"to_tsvector('bascule_french'::regconfig, {table}.search_document)"
+    condition = f"{vector} @@ websearch_to_tsquery('bascule_french'::regconfig, %s)"
+    rank = f"ts_rank({vector}, websearch_to_tsquery('bascule_french'::regconfig, %s))"
+    return list(
+        queryset.annotate(search_rank=RawSQL(rank, [query], output_field=FloatField()))  # noqa: S611 - fixed SQL
+        .filter(RawSQL(condition, [query], output_field=BooleanField()))  # noqa: S611 - query is a parameter
+        .order_by("-search_rank")[:limit]
+    )

@@ -1,0 +1,697 @@
+"""Every write of the support desk's tickets: intake (web, phone, mail), replies and notes, escalation with its
+diagnosis, the answer coming back down through level 1, waiting and resuming, solving and closing, satisfaction,
+anomalies, and the deadline watch (warn before, escalate after a breach).
+
+Rules kept here, whatever the page, API, command or mail that asks:
+- a ticket is routed at creation (routing.py) and its deadlines count in working hours (deadlines.py);
+- escalation needs a diagnosis (an internal note) and tells level 1, which keeps following the ticket;
+- an answer from level 2 or 3 goes down to level 1, which sends it to the requester;
+- the requester's mail address never receives internal notes; every change is historised, and an update names the
+  version its author saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from bascule.assistance import deadlines, search
+from bascule.assistance.mailout import send_ticket_mail
+from bascule.assistance.models import (
+    LEVEL_ROLES,
+    OPEN_STATUSES,
+    Anomaly,
+    Category,
+    Channel,
+    Level,
+    Mailbox,
+    MessageKind,
+    Priority,
+    SupportPolicy,
+    Ticket,
+    TicketCounter,
+    TicketMessage,
+    TicketStatus,
+    handles_level,
+)
+from bascule.assistance.routing import route
+from bascule.assistance.workstreams import workstream_list_text
+from bascule.core.access import require_ability
+from bascule.core.roles import EDITOR_ROLES
+from bascule.core.system import SYSTEM, Actor
+from bascule.core.writes import save_historised, update_versioned
+from bascule.organisation.models import Assignment, Person, Structure
+from bascule.programmes.models import Programme, WorkstreamTemplate
+
+NOT_HANDLER = "Seul le niveau d'assistance qui traite ce ticket peut faire cela."
+DIAGNOSIS_MIN = 15
+
+
+def actor_name(by: Actor) -> str:
+    if by is SYSTEM:
+        return "Bascule"
+    person = getattr(by, "person", None)
+    return str(person or getattr(by, "email", "") or by)[:255]
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _next_number(now: datetime) -> str:
+    year = timezone.localtime(now).year
+    TicketCounter.objects.get_or_create(year=year)
+    counter = TicketCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{year}-{counter.last:06d}"
+
+
+def handler_emails(structure: Structure, level: int) -> list[str]:
+    """Who is told at a level: the holders of its roles on the structure, else the structure's editors."""
+    rows = list(
+        Assignment.objects.active()
+        .filter(structure=structure, role__in=LEVEL_ROLES[level] + tuple(EDITOR_ROLES))
+        .values_list("role", "person__email")
+    )
+    support = sorted({email for role, email in rows if role in LEVEL_ROLES[level]})
+    return support or sorted({email for _, email in rows})
+
+
+def add_message(
+    ticket: Ticket,
+    *,
+    kind: str,
+    body: str,
+    by: Actor | None = None,
+    author_name: str = "",
+    from_email: str = "",
+    html: str = "",
+    message_id: str = "",
+    at: datetime | None = None,
+) -> TicketMessage:
+    message = TicketMessage(
+        created_at=at or timezone.now(),
+        ticket=ticket,
+        kind=kind,
+        body=body.strip() or "(message vide)",
+        html=html,
+        author=None if by is None or by is SYSTEM else by,  # type: ignore[misc]
+        author_name=(author_name or (actor_name(by) if by is not None else ""))[:255],
+        from_email=from_email[:254],
+        level=ticket.level,
+        message_id=message_id[:998],
+    )
+    save_historised(message, by=by or SYSTEM)
+    return message
+
+
+# --- intake ---------------------------------------------------------------------------------------------
+def ticket_create(
+    *,
+    by: Actor,
+    programme: Programme,
+    subject: str,
+    body: str,
+    requester: Person | None = None,
+    requester_email: str = "",
+    requester_name: str = "",
+    structure: Structure | None = None,
+    channel: str = Channel.WEB,
+    category: str = Category.QUESTION,
+    priority: str = Priority.NORMAL,
+    workstream: WorkstreamTemplate | None = None,
+    solved_on_phone: bool = False,
+    html: str = "",
+    message_id: str = "",
+    now: datetime | None = None,
+) -> Ticket:
+    """Open a ticket routed to level 1 of the requester's structure (a person of the referential, or an address).
+
+    Anyone opens a ticket for themselves; level-1 support (phone intake) for a requester it serves; mail intake
+    as the system. « Solved on the phone » is counted as solved at level 1.
+    """
+    moment = _now(now)
+    if requester is not None:
+        structure = requester.structure
+        requester_email = requester_email or requester.email
+        requester_name = requester_name or str(requester)
+    if structure is None:
+        raise ValidationError({"structure": "Indiquez la structure du demandeur."})
+    if not requester and not requester_email:
+        raise ValidationError({"requester": "Indiquez le demandeur : une personne ou un courriel."})
+    if workstream is not None and workstream.programme_id != programme.pk:
+        raise ValidationError({"workstream": "Ce chantier appartient à un autre programme."})
+    routes = route(structure, programme)
+    own = requester is not None and requester.user_id is not None and requester.user_id == by.pk
+    if not (own or by is SYSTEM or handles_level(by, 1, routes[1].path)):
+        raise PermissionDenied(
+            "Seuls le demandeur et l'assistance de proximité de sa structure ouvrent ce ticket."
+        )
+    ticket = Ticket(
+        programme=programme,
+        workstream=workstream,
+        structure=structure,
+        requester=requester,
+        requester_user_id=requester.user_id if requester else None,
+        requester_email=requester_email.strip().lower(),
+        requester_name=requester_name.strip()[:200],
+        channel=channel,
+        category=category,
+        priority=priority,
+        level=Level.PROXIMITY,
+        level1_structure=routes[1],
+        level2_structure=routes[2],
+        handling_structure=routes[1],
+        subject=subject.strip()[:255] or "(sans objet)",
+        created_at=moment,
+    )
+    with transaction.atomic():
+        ticket.number = _next_number(moment)
+        if solved_on_phone:
+            ticket.status = TicketStatus.SOLVED
+            ticket.solved_on_phone = True
+            ticket.solved_at = ticket.first_response_at = moment
+            ticket.assignee = None if by is SYSTEM else by  # type: ignore[assignment]
+        else:
+            deadlines.set_level_deadlines(ticket, moment)
+        save_historised(ticket, by=by)
+        add_message(
+            ticket,
+            kind=MessageKind.INCOMING,
+            body=body,
+            html=html,
+            author_name=requester_name or requester_email,
+            from_email=requester_email,
+            message_id=message_id,
+            at=moment,
+        )
+        if solved_on_phone:
+            add_message(
+                ticket, kind=MessageKind.EVENT, body="Résolu au téléphone par le niveau 1.", by=by, at=moment
+            )
+        search.index_ticket(ticket)
+    return ticket
+
+
+def acknowledge(ticket: Ticket, *, suggestions: Iterable[Any] = (), now: datetime | None = None) -> str:
+    """The acknowledgement mail of a new ticket (auto-replied): its number, its workstream — or the list to choose
+    from when the subject named none —, and the articles that may already answer. Returns the error, if any."""
+    lines = [
+        "Bonjour,",
+        "",
+        f"Votre demande est enregistrée sous le numéro #{ticket.number} : gardez-le dans l'objet de vos réponses.",
+        f"Elle est traitée par : {ticket.handling_structure.name} (assistance de proximité).",
+    ]
+    if ticket.workstream:
+        lines.append(f"Chantier : {ticket.workstream}.")
+    else:
+        lines += [
+            "",
+            "L'objet de votre message ne nomme aucun chantier. Pour un traitement plus rapide, répondez en",
+            "précisant l'un d'eux :",
+            workstream_list_text(ticket.programme),
+        ]
+    found = list(suggestions)
+    if found:
+        lines += ["", "Ces réponses publiées peuvent déjà vous aider :"]
+        lines += [f"- {article.question}" for article in found]
+    lines += ["", "Ce message est envoyé automatiquement : merci de ne pas y répondre pour le seul accuser."]
+    _, error = send_ticket_mail(
+        ticket,
+        kind="acknowledgement",
+        to=[ticket.requester_email],
+        subject=f"Accusé de réception : {ticket.subject}",
+        body="\n".join(lines),
+        automatic=True,
+        auto_submitted="auto-replied",
+        now=now,
+    )
+    return error
+
+
+def incoming_add(
+    ticket: Ticket,
+    *,
+    body: str,
+    from_email: str,
+    author_name: str = "",
+    html: str = "",
+    message_id: str = "",
+    automatic: bool = False,
+    by: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> TicketMessage:
+    """A message from the requester (or a participant) on an open ticket: the clock resumes if it was waiting."""
+    moment = _now(now)
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        message = add_message(
+            current,
+            kind=MessageKind.AUTOMATIC if automatic else MessageKind.INCOMING,
+            body=body,
+            html=html,
+            author_name=author_name or from_email,
+            from_email=from_email,
+            message_id=message_id,
+            at=moment,
+        )
+        if not automatic and current.status in (TicketStatus.WAITING, TicketStatus.SOLVED):
+            if current.status == TicketStatus.WAITING:
+                deadlines.resume(current, moment)
+            else:  # « not solved after all »: the ticket reopens at its level, with fresh deadlines
+                current.solved_at = None
+                deadlines.set_level_deadlines(current, moment)
+            current.status = TicketStatus.ASSIGNED if current.assignee_id else TicketStatus.NEW
+            current.version += 1
+            save_historised(current, by=by, reason="Réponse du demandeur")
+        search.index_ticket(current)
+    return message
+
+
+def requester_reply(*, by: Actor, ticket: Ticket, body: str, now: datetime | None = None) -> TicketMessage:
+    """The requester answers from the web page."""
+    require_ability(ticket, by, "requester_reply", "Seul le demandeur répond ici.")
+    return incoming_add(
+        ticket, body=body, from_email=ticket.requester_email, author_name=actor_name(by), by=by, now=now
+    )
+
+
+# --- handling -------------------------------------------------------------------------------------------
+def _handler(ticket: Ticket, by: Actor, ability: str = "handle") -> None:
+    require_ability(ticket, by, ability, NOT_HANDLER)
+
+
+def ticket_take(*, by: Actor, ticket: Ticket, version: int) -> Ticket:
+    """The agent takes the ticket at its level."""
+    _handler(ticket, by)
+
+    def assign(current: Ticket) -> None:
+        current.assignee = None if by is SYSTEM else by  # type: ignore[assignment]
+        if current.status == TicketStatus.NEW:
+            current.status = TicketStatus.ASSIGNED
+
+    with transaction.atomic():
+        return update_versioned(ticket, by=by, version=version, changes={}, allowed=(), before_save=assign)
+
+
+def ticket_reply(
+    *,
+    by: Actor,
+    ticket: Ticket,
+    version: int,
+    body: str,
+    then: str = TicketStatus.ASSIGNED,
+    now: datetime | None = None,
+) -> Ticket:
+    """A public reply mailed to the requester; `then` is the state it leaves: assigned, waiting or solved."""
+    _handler(ticket, by)
+    if then not in (TicketStatus.ASSIGNED, TicketStatus.WAITING, TicketStatus.SOLVED):
+        raise ValidationError(
+            {"then": "Après une réponse, le ticket est pris en charge, en attente ou résolu."}
+        )
+    if not body.strip():
+        raise ValidationError({"body": "La réponse est vide."})
+    moment = _now(now)
+
+    def apply(current: Ticket) -> None:
+        if current.first_response_at is None:
+            current.first_response_at = moment
+            if current.first_response_due and moment > current.first_response_due:
+                current.first_response_breached = True
+        current.assignee_id = current.assignee_id or (None if by is SYSTEM else by.pk)
+        current.status = then
+        if then == TicketStatus.WAITING:
+            current.waiting_since = moment
+        if then == TicketStatus.SOLVED:
+            _solve(current, moment)
+
+    with transaction.atomic():
+        current = update_versioned(ticket, by=by, version=version, changes={}, allowed=(), before_save=apply)
+        message = add_message(current, kind=MessageKind.REPLY, body=body, by=by, at=moment)
+        footer = ""
+        if then == TicketStatus.SOLVED:
+            footer = (
+                "\n\n--\nVotre demande est considérée comme résolue. Si ce n'est pas le cas, répondez simplement à "
+                "ce message : le ticket sera rouvert."
+            )
+        message_id, error = send_ticket_mail(
+            current,
+            kind="reply",
+            to=[current.requester_email],
+            subject=current.subject,
+            body=body.strip() + footer,
+            automatic=False,
+            now=moment,
+        )
+        TicketMessage.objects.filter(pk=message.pk).update(
+            message_id=message_id, mail_sent_at=None if error else moment, mail_error=error
+        )
+        search.index_ticket(current)
+    return current
+
+
+def _solve(ticket: Ticket, moment: datetime) -> None:
+    ticket.status = TicketStatus.SOLVED
+    ticket.solved_at = moment
+    ticket.waiting_since = None
+    if ticket.resolution_due and moment > ticket.resolution_due:
+        ticket.resolution_breached = True
+
+
+def ticket_note(*, by: Actor, ticket: Ticket, body: str) -> TicketMessage:
+    """An internal note (never sent to the requester)."""
+    require_ability(ticket, by, "note", NOT_HANDLER)
+    if not body.strip():
+        raise ValidationError({"body": "La note est vide."})
+    with transaction.atomic():
+        return add_message(ticket, kind=MessageKind.NOTE, body=body, by=by)
+
+
+def ticket_escalate(
+    *, by: Actor, ticket: Ticket, version: int, diagnosis: str, now: datetime | None = None
+) -> Ticket:
+    """Pass the ticket to the next level with a diagnosis; level 1 is told and keeps following it."""
+    require_ability(ticket, by, "escalate", NOT_HANDLER)
+    if len(diagnosis.strip()) < DIAGNOSIS_MIN:
+        raise ValidationError(
+            {"diagnosis": f"Une escalade s'accompagne d'un diagnostic (au moins {DIAGNOSIS_MIN} caractères)."}
+        )
+    return _escalate(ticket, by=by, version=version, diagnosis=diagnosis, moment=_now(now))
+
+
+def _escalate(ticket: Ticket, *, by: Actor, version: int, diagnosis: str, moment: datetime) -> Ticket:
+    routes = route(ticket.structure, ticket.programme)
+
+    def apply(current: Ticket) -> None:
+        current.level += 1
+        current.max_level = max(current.max_level, current.level)
+        current.level2_structure = routes[2]
+        current.handling_structure = routes[current.level]
+        current.assignee = None
+        current.status = TicketStatus.NEW
+        current.waiting_since = None
+        deadlines.set_level_deadlines(current, moment)
+
+    with transaction.atomic():
+        current = update_versioned(
+            ticket, by=by, version=version, changes={}, allowed=(), before_save=apply, reason="Escalade"
+        )
+        add_message(current, kind=MessageKind.DIAGNOSIS, body=diagnosis, by=by, at=moment)
+        label = Level(current.level).label
+        send_ticket_mail(
+            current,
+            kind="escalation",
+            to=handler_emails(current.handling_structure, current.level),
+            cc=handler_emails(current.level1_structure, 1),
+            subject=f"Escalade au {label.lower()} : {current.subject}",
+            body=f"Le ticket #{current.number} est passé au {label.lower()} ({current.handling_structure.name}).\n\n"
+            f"Diagnostic :\n{diagnosis.strip()}\n",
+            automatic=True,
+            now=moment,
+        )
+    return current
+
+
+def ticket_answer_down(
+    *, by: Actor, ticket: Ticket, version: int, body: str, now: datetime | None = None
+) -> Ticket:
+    """Level 2 or 3 answers: the answer goes back to level 1, which sends it to the requester."""
+    require_ability(ticket, by, "answer_down", NOT_HANDLER)
+    if not body.strip():
+        raise ValidationError({"body": "La réponse est vide."})
+    moment = _now(now)
+    from_level = ticket.level
+
+    def apply(current: Ticket) -> None:
+        current.level = Level.PROXIMITY
+        current.handling_structure = current.level1_structure
+        current.status = TicketStatus.ASSIGNED if current.assignee_id else TicketStatus.NEW
+        current.assignee = None
+        deadlines.set_level_deadlines(current, moment)
+
+    with transaction.atomic():
+        current = update_versioned(
+            ticket,
+            by=by,
+            version=version,
+            changes={},
+            allowed=(),
+            before_save=apply,
+            reason="Réponse à transmettre",
+        )
+        message = add_message(current, kind=MessageKind.ANSWER_DOWN, body=body, by=by, at=moment)
+        TicketMessage.objects.filter(pk=message.pk).update(level=from_level)
+        send_ticket_mail(
+            current,
+            kind="answer_down",
+            to=handler_emails(current.level1_structure, 1),
+            subject=f"Réponse du niveau {from_level} à transmettre : {current.subject}",
+            body=f"Le niveau {from_level} a répondu au ticket #{current.number}. Transmettez la réponse au "
+            f"demandeur depuis la page du ticket.\n\n{body.strip()}\n",
+            automatic=True,
+            now=moment,
+        )
+    return current
+
+
+def ticket_close(*, by: Actor, ticket: Ticket, version: int, now: datetime | None = None) -> Ticket:
+    """Close a ticket (handler, or the requester who is satisfied)."""
+    abilities = ticket.get_abilities(by)
+    if not (abilities["handle"] or abilities["reopen"] or abilities["rate"] or abilities["requester_reply"]):
+        raise PermissionDenied(NOT_HANDLER)
+    moment = _now(now)
+
+    def apply(current: Ticket) -> None:
+        if current.status != TicketStatus.SOLVED:
+            _solve(current, moment)
+        current.status = TicketStatus.CLOSED
+        current.closed_at = moment
+
+    with transaction.atomic():
+        return update_versioned(ticket, by=by, version=version, changes={}, allowed=(), before_save=apply)
+
+
+def ticket_reopen(*, by: Actor, ticket: Ticket, version: int, now: datetime | None = None) -> Ticket:
+    require_ability(ticket, by, "reopen", NOT_HANDLER)
+    moment = _now(now)
+
+    def apply(current: Ticket) -> None:
+        current.status = TicketStatus.ASSIGNED
+        current.solved_at = None
+        deadlines.set_level_deadlines(current, moment)
+
+    with transaction.atomic():
+        return update_versioned(ticket, by=by, version=version, changes={}, allowed=(), before_save=apply)
+
+
+def ticket_rate(*, by: Actor, ticket: Ticket, score: int) -> Ticket:
+    """The requester's one-question satisfaction survey (1 to 5) after resolution."""
+    require_ability(ticket, by, "rate", "Seul le demandeur note la réponse reçue.")
+    if score not in range(1, 6):
+        raise ValidationError({"score": "La satisfaction se note de 1 à 5."})
+    with transaction.atomic():
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        current.satisfaction = score
+        current.version += 1
+        save_historised(current, by=by, reason="Satisfaction")
+    return current
+
+
+def ticket_update(*, by: Actor, ticket: Ticket, version: int, **changes: Any) -> Ticket:
+    """Category, priority and workstream, set by the level that handles the ticket."""
+    _handler(ticket, by)
+    workstream = changes.get("workstream")
+    if workstream is not None and workstream.programme_id != ticket.programme_id:
+        raise ValidationError({"workstream": "Ce chantier appartient à un autre programme."})
+    with transaction.atomic():
+        return update_versioned(
+            ticket, by=by, version=version, changes=changes, allowed=("category", "priority", "workstream")
+        )
+
+
+# --- anomalies ------------------------------------------------------------------------------------------
+def anomaly_create(*, by: Actor, programme: Programme, title: str, description: str = "") -> Anomaly:
+    if not handles_level(by, 3, programme.owner.path):
+        raise PermissionDenied("Les anomalies sont tenues par l'équipe projet (niveau 3).")
+    anomaly = Anomaly(programme=programme, title=title.strip(), description=description.strip())
+    with transaction.atomic():
+        save_historised(anomaly, by=by)
+    return anomaly
+
+
+def ticket_link_anomaly(*, by: Actor, ticket: Ticket, version: int, anomaly: Anomaly | None) -> Ticket:
+    require_ability(ticket, by, "link_anomaly", "Les anomalies sont tenues par l'équipe projet (niveau 3).")
+    if anomaly is not None and anomaly.programme_id != ticket.programme_id:
+        raise ValidationError({"anomaly": "Cette anomalie est celle d'un autre programme."})
+    with transaction.atomic():
+        return update_versioned(
+            ticket, by=by, version=version, changes={"anomaly": anomaly}, allowed=("anomaly",)
+        )
+
+
+def anomaly_update(
+    *, by: Actor, anomaly: Anomaly, version: int, now: datetime | None = None, **changes: Any
+) -> Anomaly:
+    """Change an anomaly; when its state changes, every requester of a linked ticket is told (one mail each)."""
+    require_ability(anomaly, by, "change", "Les anomalies sont tenues par l'équipe projet (niveau 3).")
+    before = anomaly.status
+    with transaction.atomic():
+        current = update_versioned(
+            anomaly,
+            by=by,
+            version=version,
+            changes=changes,
+            allowed=("title", "description", "status", "reference"),
+        )
+        if current.status != before:
+            for ticket in current.tickets.select_related("programme"):
+                send_ticket_mail(
+                    ticket,
+                    kind="anomaly",
+                    to=[ticket.requester_email],
+                    subject=f"Anomalie « {current.title} » : {current.get_status_display().lower()}",
+                    body=f"Bonjour,\n\nL'anomalie à l'origine de votre demande #{ticket.number} est désormais : "
+                    f"{current.get_status_display().lower()}.\n\n{current.description}\n",
+                    automatic=True,
+                    now=now,
+                )
+                add_message(
+                    ticket, kind=MessageKind.EVENT, body=f"Anomalie : {current.get_status_display()}.", by=by
+                )
+    return current
+
+
+# --- policy ---------------------------------------------------------------------------------------------
+POLICY_FIELDS = tuple(
+    f.name
+    for f in SupportPolicy._meta.concrete_fields
+    if f.name not in {"id", "created_at", "updated_at", "version", "programme"}
+)
+
+
+def policy_save(*, by: Actor, programme: Programme, version: int | None, **changes: Any) -> SupportPolicy:
+    """Create or change the programme's service levels (its owner structure decides)."""
+    if "working_hours" in changes:
+        deadlines.read_working_hours(changes["working_hours"])
+    existing = SupportPolicy.objects.filter(programme=programme).first()
+    if existing is None:
+        policy = SupportPolicy(programme=programme, **changes)
+        require_ability(policy, by, "change")
+        with transaction.atomic():
+            save_historised(policy, by=by)
+        return policy
+    require_ability(existing, by, "change")
+    with transaction.atomic():
+        return update_versioned(existing, by=by, version=version or 0, changes=changes, allowed=POLICY_FIELDS)
+
+
+# --- the deadline watch ---------------------------------------------------------------------------------
+def deadlines_watch(now: datetime | None = None) -> str:
+    """Warn the handling level before a deadline, mark breaches, escalate after one (when the policy says so)."""
+    moment = _now(now)
+    warned = escalated = breached = 0
+    tickets = (
+        Ticket.objects.filter(status__in=[TicketStatus.NEW, TicketStatus.ASSIGNED])
+        .exclude(resolution_due__isnull=True)
+        .select_related("programme__support_policy", "programme__owner", "structure", "handling_structure")
+    )
+    for ticket in tickets.iterator(chunk_size=500):
+        due = deadlines.nearest_due(ticket)
+        if due is None:
+            continue
+        if moment >= due:
+            first = (
+                ticket.first_response_at is None
+                and ticket.first_response_due
+                and moment > ticket.first_response_due
+            )
+            resolution = ticket.resolution_due and moment > ticket.resolution_due
+            policy = deadlines.policy_for(ticket)
+            with transaction.atomic():
+                current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+                if current.status not in OPEN_STATUSES or current.version != ticket.version:
+                    continue  # changed meanwhile: the next pass looks again
+                if (not first or current.first_response_breached) and (
+                    not resolution or current.resolution_breached
+                ):
+                    continue  # already counted (level 3, or no escalation on breach)
+                current.first_response_breached |= bool(first)
+                current.resolution_breached |= bool(resolution)
+                current.version += 1
+                save_historised(current, by=SYSTEM, reason="Délai dépassé")
+                breached += 1
+                if policy.escalate_on_breach and current.level < Level.PROJECT:
+                    what = "de première réponse" if first else "de résolution"
+                    _escalate(
+                        current,
+                        by=SYSTEM,
+                        version=current.version,
+                        diagnosis=f"Escalade automatique : délai {what} du {Level(current.level).label.lower()} "
+                        f"dépassé ({timezone.localtime(due):%d/%m/%Y %H:%M}).",
+                        moment=moment,
+                    )
+                    escalated += 1
+        elif ticket.warned_at is None and deadlines.should_warn(ticket, moment):
+            with transaction.atomic():
+                updated = Ticket.objects.filter(pk=ticket.pk, warned_at__isnull=True).update(warned_at=moment)
+                if not updated:
+                    continue
+                send_ticket_mail(
+                    ticket,
+                    kind="deadline_warning",
+                    to=handler_emails(ticket.handling_structure, ticket.level),
+                    subject=f"Échéance proche ({timezone.localtime(due):%d/%m %H:%M}) : {ticket.subject}",
+                    body=f"Le ticket #{ticket.number} arrive à échéance le {timezone.localtime(due):%d/%m/%Y à %H:%M}.\n",
+                    automatic=True,
+                    now=moment,
+                )
+                warned += 1
+    return f"{warned} avertissement(s), {breached} dépassement(s), {escalated} escalade(s)"
+
+
+# --- mailboxes ------------------------------------------------------------------------------------------
+MAILBOX_FIELDS = (
+    "programme",
+    "structure",
+    "address",
+    "host",
+    "port",
+    "use_ssl",
+    "username",
+    "password",
+    "folder",
+    "active",
+)
+MAILBOX_ONLY = (
+    "Seuls les responsables de cette structure (ou le pilotage national) gèrent ses boîtes aux lettres."
+)
+
+
+def mailbox_create(*, by: Actor, **values: Any) -> Mailbox:
+    """A mailbox to poll, for a structure the author edits."""
+    mailbox = Mailbox(**{k: v for k, v in values.items() if k in MAILBOX_FIELDS})
+    require_ability(mailbox, by, "change", MAILBOX_ONLY)
+    with transaction.atomic():
+        save_historised(mailbox, by=by)
+    return mailbox
+
+
+def mailbox_update(*, by: Actor, mailbox: Mailbox, version: int, **changes: Any) -> Mailbox:
+    """Change a mailbox (an empty password keeps the saved one); moved only to a structure the author edits."""
+    require_ability(mailbox, by, "change", MAILBOX_ONLY)
+    if not changes.get("password"):
+        changes.pop("password", None)
+
+    def check(current: Mailbox) -> None:
+        require_ability(current, by, "change", MAILBOX_ONLY)
+
+    with transaction.atomic():
+        return update_versioned(
+            mailbox, by=by, version=version, changes=changes, allowed=MAILBOX_FIELDS, before_save=check
+        )
