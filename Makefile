@@ -24,13 +24,15 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 # gettext compiles the translations; Pango and a font let WeasyPrint write the committee reports (PDF);
-# chromium drives the browser tests (Debian's, never a downloaded one).
+# chromium drives the browser tests (Debian's, never a downloaded one); dovecot-imapd is the real IMAP server the
+# support desk's mail tests start on loopback.
 system-deps:
 	@missing=""; \
 	command -v msgfmt >/dev/null || missing="$$missing gettext"; \
 	/sbin/ldconfig -p | grep -q libpangoft2-1.0.so.0 || missing="$$missing libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0"; \
 	[ -d /usr/share/fonts/truetype/dejavu ] || missing="$$missing fonts-dejavu-core"; \
 	if [ "$(WITH_BROWSER)" = "1" ] && ! command -v chromium >/dev/null; then missing="$$missing chromium fonts-dejavu-core"; fi; \
+	if [ "$(WITH_BROWSER)" = "1" ] && [ ! -x /usr/sbin/dovecot ]; then missing="$$missing dovecot-imapd"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installation des paquets Debian :$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

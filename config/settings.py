@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "StructureKindEnum": "bascule.organisation.models.StructureKind",
         "StatusEnum": "bascule.programmes.models.Status",
         "TakeoverRunStatusEnum": "bascule.reprise.models.RunStatus",
+        "TicketStatusEnum": "bascule.assistance.models.TicketStatus",
+        "TicketCategoryEnum": "bascule.assistance.models.Category",
     },
 }
 

@@ -90,7 +90,7 @@ class TicketDetailSerializer(TicketSerializer):
 
 
 class TicketCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    programme = serializers.SlugRelatedField(slug_field="code", queryset=Programme.objects.all())
+    programme = serializers.CharField(max_length=40, help_text="code du programme")
     subject = serializers.CharField(max_length=255)
     body = serializers.CharField(max_length=BODY_MAX)
     requester = serializers.PrimaryKeyRelatedField(
@@ -133,7 +133,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
     model = Ticket
     serializer_class = TicketSerializer
     filter_serializer = TicketFilters
-    action_abilities = {"reply": "handle", "escalate": "escalate"}
+    action_abilities = {"reply": "reply", "escalate": "escalate"}
     create_ability = "assistance.intake"  # level-1 support opens tickets by API; requesters use the web form
 
     def get_serializer_class(self) -> Any:
@@ -171,6 +171,9 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
         incoming = TicketCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = dict(incoming.validated_data)
+        data["programme"] = Programme.objects.filter(code=data["programme"]).first()
+        if data["programme"] is None:
+            raise serializers.ValidationError({"programme": "Aucun programme n'a ce code."})
         requester = data.pop("requester", None)
         if (
             requester is not None

@@ -4,6 +4,7 @@ for its requester (the deadlines move by the working time spent waiting)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from bascule.assistance.models import SupportPolicy, Ticket
 from bascule.core.workdays import WorkingHours
 
 PARIS = ZoneInfo(settings.TIME_ZONE)
+CLOCK = re.compile(r"(\d{1,2})\s*[h:]\s*(\d{2})?")
 
 
 def read_working_hours(text: str) -> WorkingHours:
@@ -23,8 +25,8 @@ def read_working_hours(text: str) -> WorkingHours:
         for chunk in text.replace(";", ",").split(","):
             if not chunk.strip():
                 continue
-            start, end = (part.strip().replace("h", ":") for part in chunk.split("-"))
-            periods.append((time.fromisoformat(start.zfill(5)), time.fromisoformat(end.zfill(5))))
+            start, end = (_clock(part) for part in chunk.split("-"))
+            periods.append((start, end))
         if not periods:
             raise ValueError("aucune plage")
         return WorkingHours(tuple(periods))
@@ -36,12 +38,19 @@ def read_working_hours(text: str) -> WorkingHours:
         ) from exc
 
 
+def _clock(text: str) -> time:
+    """« 9:00 », « 09h », « 8h30 », « 18h » → a time (ValueError otherwise)."""
+    match = CLOCK.fullmatch(text.strip().lower())
+    if not match:
+        raise ValueError(text)
+    return time(int(match.group(1)), int(match.group(2) or 0))
+
+
 def policy_for(ticket: Ticket) -> SupportPolicy:
-    """The programme's policy (its defaults when none was saved)."""
-    try:
-        return ticket.programme.support_policy
-    except SupportPolicy.DoesNotExist:
-        return SupportPolicy(programme=ticket.programme)
+    """The programme's policy as saved now (its defaults when none was saved)."""
+    return SupportPolicy.objects.filter(programme_id=ticket.programme_id).first() or SupportPolicy(
+        programme=ticket.programme
+    )
 
 
 def set_level_deadlines(ticket: Ticket, now: datetime) -> None:
@@ -78,11 +87,11 @@ def nearest_due(ticket: Ticket) -> datetime | None:
     return ticket.resolution_due
 
 
-def should_warn(ticket: Ticket, now: datetime) -> bool:
+def should_warn(ticket: Ticket, now: datetime, policy: SupportPolicy | None = None) -> bool:
     """Whether at most `warn_before` working minutes remain before the nearest deadline (and it is not past)."""
     due = nearest_due(ticket)
     if due is None or now >= due:
         return False
-    policy = policy_for(ticket)
+    policy = policy or policy_for(ticket)
     hours = read_working_hours(policy.working_hours)
     return hours.working_seconds(now.astimezone(PARIS), due.astimezone(PARIS)) <= policy.warn_before * 60

@@ -84,8 +84,11 @@ class TicketForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["programme"].queryset = _programmes(user)  # type: ignore[attr-defined]
-        self.fields["workstream"].queryset = _workstreams(user)  # type: ignore[attr-defined]
+        # Any agent asks for help about any programme (their own request), whatever their perimeter.
+        self.fields["programme"].queryset = Programme.objects.order_by("code")  # type: ignore[attr-defined]
+        self.fields["workstream"].queryset = WorkstreamTemplate.objects.select_related("programme").order_by(  # type: ignore[attr-defined]
+            "programme__code", "number"
+        )
 
 
 class PhoneIntakeForm(TicketForm):

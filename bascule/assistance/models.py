@@ -341,6 +341,8 @@ class Ticket(VersionedModel):
         return {
             "view": read,
             "handle": handle and self.is_open,
+            # The requester hears from level 1 only: higher levels answer through it (answer_down).
+            "reply": handle and self.is_open and self.level == Level.PROXIMITY,
             "note": (handle or level1) and self.status != TicketStatus.CLOSED,
             "escalate": handle and self.is_open and self.level < Level.PROJECT,
             "answer_down": handle and self.is_open and self.level > Level.PROXIMITY,
@@ -560,7 +562,10 @@ class Review(models.TextChoices):
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible_to(self, user: Actor) -> ArticleQuerySet:
-        return self if has_perimeter(user) else self.none()
+        """Everyone with a perimeter reads the knowledge base; any other account, its published articles."""
+        if has_perimeter(user):
+            return self
+        return self.published() if user.is_authenticated else self.none()
 
     def published(self, on: Any = None) -> ArticleQuerySet:
         from django.utils import timezone
@@ -621,9 +626,19 @@ class Article(VersionedModel):
     def __str__(self) -> str:
         return self.question
 
+    def is_published(self) -> bool:
+        from django.utils import timezone
+
+        today = timezone.localdate()
+        return (
+            self.review == Review.PUBLISHED
+            and (self.valid_from is None or self.valid_from <= today)
+            and (self.valid_until is None or self.valid_until >= today)
+        )
+
     def get_abilities(self, user: Actor) -> dict[str, bool]:
-        view = has_perimeter(user)
-        write = view and writes_articles(user)
+        view = has_perimeter(user) or (user.is_authenticated and self.is_published())
+        write = has_perimeter(user) and writes_articles(user)
         return {"view": view, "change": write, "publish": handles_level(user, 3, self.programme.owner.path)}
 
 

@@ -1,8 +1,9 @@
 """French full-text search over tickets and articles, on both databases.
 
-- PostgreSQL: the text search configuration `bascule_french` (French Snowball stemming after `unaccent`) and a GIN
-  index on `to_tsvector('bascule_french', search_document)` of each table (migration 0002); queries go through
-  `websearch_to_tsquery` and are ranked by `ts_rank`.
+- PostgreSQL: the text search configuration `bascule_french` (French Snowball stemming after `unaccent`), a stored
+  generated column `search_vector = to_tsvector('bascule_french', search_document)` and its GIN index on each table
+  (migration 0002, unknown to the models: PostgreSQL fills it); queries go through `websearch_to_tsquery` and are
+  ranked by `ts_rank`.
 - SQLite: an FTS5 table `assistance_search` whose text is the document already folded (accents removed, lower case)
   and stemmed by the same Snowball French stemmer, in Python (`terms`), kept in step by the services — the only
   write path — through `index_ticket` / `index_article`.
@@ -120,7 +121,7 @@ def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
         found.sort(key=lambda obj: order[obj.pk.hex])
         return found[:limit]
     table = model._meta.db_table
-    vector = f"to_tsvector('bascule_french'::regconfig, {table}.search_document)"
+    vector = f"{table}.search_vector"  # generated and indexed by PostgreSQL (migration 0002)
     condition = f"{vector} @@ websearch_to_tsquery('bascule_french'::regconfig, %s)"
     rank = f"ts_rank({vector}, websearch_to_tsquery('bascule_french'::regconfig, %s))"
     return list(

@@ -111,7 +111,7 @@ def ticket_page(*, ticket: Ticket, user: Actor) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "abilities": abilities,
-        "messages": messages,
+        "thread": messages,  # not « messages »: that name is the messages framework's in templates
         "support": support,
         "pending_answer": pending_answer,
         "followers": list(ticket.followers.visible_to(user).only("id", "number", "subject")),

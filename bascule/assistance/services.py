@@ -309,8 +309,9 @@ def ticket_reply(
     then: str = TicketStatus.ASSIGNED,
     now: datetime | None = None,
 ) -> Ticket:
-    """A public reply mailed to the requester; `then` is the state it leaves: assigned, waiting or solved."""
-    _handler(ticket, by)
+    """A public reply mailed to the requester by level 1; `then` is the state it leaves: assigned, waiting or
+    solved. Levels 2 and 3 answer through level 1 (`ticket_answer_down`)."""
+    _handler(ticket, by, "reply")
     if then not in (TicketStatus.ASSIGNED, TicketStatus.WAITING, TicketStatus.SOLVED):
         raise ValidationError(
             {"then": "Après une réponse, le ticket est pris en charge, en attente ou résolu."}
@@ -599,9 +600,11 @@ def deadlines_watch(now: datetime | None = None) -> str:
     tickets = (
         Ticket.objects.filter(status__in=[TicketStatus.NEW, TicketStatus.ASSIGNED])
         .exclude(resolution_due__isnull=True)
-        .select_related("programme__support_policy", "programme__owner", "structure", "handling_structure")
+        .select_related("programme__owner", "structure", "handling_structure")
     )
+    saved = {p.programme_id: p for p in SupportPolicy.objects.all()}
     for ticket in tickets.iterator(chunk_size=500):
+        policy = saved.get(ticket.programme_id) or SupportPolicy(programme=ticket.programme)
         due = deadlines.nearest_due(ticket)
         if due is None:
             continue
@@ -612,7 +615,6 @@ def deadlines_watch(now: datetime | None = None) -> str:
                 and moment > ticket.first_response_due
             )
             resolution = ticket.resolution_due and moment > ticket.resolution_due
-            policy = deadlines.policy_for(ticket)
             with transaction.atomic():
                 current = Ticket.objects.select_for_update().get(pk=ticket.pk)
                 if current.status not in OPEN_STATUSES or current.version != ticket.version:
@@ -637,7 +639,7 @@ def deadlines_watch(now: datetime | None = None) -> str:
                         moment=moment,
                     )
                     escalated += 1
-        elif ticket.warned_at is None and deadlines.should_warn(ticket, moment):
+        elif ticket.warned_at is None and deadlines.should_warn(ticket, moment, policy):
             with transaction.atomic():
                 updated = Ticket.objects.filter(pk=ticket.pk, warned_at__isnull=True).update(warned_at=moment)
                 if not updated:

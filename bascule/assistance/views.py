@@ -3,10 +3,13 @@ The knowledge base, anomalies, mailboxes and service levels have their pages in 
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -229,10 +232,14 @@ def suggest(request: HttpRequest) -> HttpResponse:
     """Articles and similar open tickets for the question being typed (htmx)."""
     text = f"{request.GET.get('subject', '')} {request.GET.get('body', '')}".strip()[:1000]
     programme = None
-    if request.GET.get("programme"):
+    try:
+        wanted = uuid.UUID(request.GET.get("programme", ""))
+    except ValueError:
+        wanted = None
+    if wanted is not None:
         from bascule.programmes.models import Programme
 
-        programme = Programme.objects.visible_to(request.user).filter(pk=request.GET["programme"]).first()
+        programme = Programme.objects.filter(pk=wanted).first()
     return render(
         request,
         "assistance/_suggestions.html",
@@ -248,21 +255,23 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
     ticket = get_visible_or_404(_TICKETS, request.user, pk=ticket_id)
     context = selectors.ticket_page(ticket=ticket, user=request.user)
     abilities = context["abilities"]
+    version = {"version": ticket.version}
+    pending = context["pending_answer"]
+    # One page, several forms: each has its own ids (their fields share names such as « body »).
     context.update(
         reply_form=ReplyForm(
-            initial={
-                "version": ticket.version,
-                "body": context["pending_answer"].body if context["pending_answer"] else "",
-            }
+            initial={**version, "body": pending.body if pending else ""}, auto_id="repondre_%s"
         ),
-        note_form=NoteForm(),
-        escalate_form=EscalateForm(initial={"version": ticket.version}),
-        answer_form=AnswerDownForm(initial={"version": ticket.version}),
-        version_form=VersionForm(initial={"version": ticket.version}),
-        requester_form=RequesterReplyForm(),
-        rate_form=RateForm(),
+        note_form=NoteForm(auto_id="note_%s"),
+        escalate_form=EscalateForm(initial=version, auto_id="escalade_%s"),
+        answer_form=AnswerDownForm(initial=version, auto_id="niveau1_%s"),
+        version_form=VersionForm(initial=version, auto_id=False),
+        requester_form=RequesterReplyForm(auto_id="demandeur_%s"),
+        rate_form=RateForm(auto_id="avis_%s"),
         anomaly_form=LinkAnomalyForm(
-            initial={"version": ticket.version, "anomaly": ticket.anomaly_id}, programme=ticket.programme
+            initial={"version": ticket.version, "anomaly": ticket.anomaly_id},
+            programme=ticket.programme,
+            auto_id="anomalie_%s",
         )
         if abilities["link_anomaly"]
         else None,
@@ -274,21 +283,8 @@ def ticket_detail(request: HttpRequest, ticket_id: str) -> HttpResponse:
     return render(request, "assistance/ticket_detail.html", context)
 
 
-def _ticket_post(
-    request: HttpRequest, ticket_id: str, form_class: type, action: Any, done: str, **form_kwargs: Any
-) -> HttpResponse:
-    """Run one ticket action from its form; errors come back as a message on the ticket page."""
-    ticket = get_visible_or_404(_TICKETS, request.user, pk=ticket_id)
-    form = form_class(request.POST, **form_kwargs) if form_kwargs else form_class(request.POST)
-    if form.is_valid() and run_service(form, lambda: action(ticket, form.cleaned_data)) is not None:
-        messages.success(request, done)
-        return redirect("assistance:ticket_detail", ticket_id=ticket.pk)
-    messages.error(request, form_errors(form))
-    return redirect("assistance:ticket_detail", ticket_id=ticket.pk)
-
-
 def _guard(request: HttpRequest, ticket_id: str, *abilities: str) -> Ticket:
-    """403 before any form is read when the user may do none of `abilities` on the ticket."""
+    """The ticket, or 404; 403 before any form is read when the user may do none of `abilities` on it."""
     ticket = get_visible_or_404(_TICKETS, request.user, pk=ticket_id)
     granted = ticket.get_abilities(request.user)
     if not any(granted.get(name) for name in abilities):
@@ -296,133 +292,97 @@ def _guard(request: HttpRequest, ticket_id: str, *abilities: str) -> Ticket:
     return ticket
 
 
-@require_POST
-def ticket_take(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "handle")
-    return _ticket_post(
-        request,
-        ticket_id,
-        VersionForm,
-        lambda t, d: services.ticket_take(by=request.user, ticket=t, version=d["version"]),
-        "Ticket pris en charge.",
-    )
+TicketCall = Callable[[HttpRequest, Ticket, dict[str, Any]], Any]
 
 
-@require_POST
-def ticket_reply(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "handle")
-    return _ticket_post(
-        request,
-        ticket_id,
-        ReplyForm,
-        lambda t, d: services.ticket_reply(
-            by=request.user, ticket=t, version=d["version"], body=d["body"], then=d["then"]
-        ),
-        "Réponse envoyée au demandeur.",
-    )
+def _ticket_action(
+    abilities: tuple[str, ...], form_class: type[forms.Form], call: TicketCall, done: str
+) -> Any:
+    """A POST-only page running one ticket service from its form; the outcome is a message on the ticket page."""
+
+    @require_POST
+    def view(request: HttpRequest, ticket_id: str) -> HttpResponse:
+        ticket = _guard(request, ticket_id, *abilities)
+        extra: dict[str, Any] = {"programme": ticket.programme} if form_class is LinkAnomalyForm else {}
+        form = form_class(request.POST, **extra)
+        if (
+            form.is_valid()
+            and run_service(form, lambda: call(request, ticket, form.cleaned_data)) is not None
+        ):
+            messages.success(request, done)
+        else:
+            messages.error(request, form_errors(form))
+        return redirect("assistance:ticket_detail", ticket_id=ticket.pk)
+
+    return view
 
 
-@require_POST
-def ticket_note(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "note")
-    return _ticket_post(
-        request,
-        ticket_id,
-        NoteForm,
-        lambda t, d: services.ticket_note(by=request.user, ticket=t, body=d["body"]),
-        "Note ajoutée.",
-    )
-
-
-@require_POST
-def ticket_escalate(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "escalate")
-    return _ticket_post(
-        request,
-        ticket_id,
-        EscalateForm,
-        lambda t, d: services.ticket_escalate(
-            by=request.user, ticket=t, version=d["version"], diagnosis=d["diagnosis"]
-        ),
-        "Ticket escaladé au niveau supérieur ; le niveau 1 en est informé.",
-    )
-
-
-@require_POST
-def ticket_answer_down(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "answer_down")
-    return _ticket_post(
-        request,
-        ticket_id,
-        AnswerDownForm,
-        lambda t, d: services.ticket_answer_down(
-            by=request.user, ticket=t, version=d["version"], body=d["body"]
-        ),
-        "Réponse transmise au niveau 1, qui la communiquera au demandeur.",
-    )
-
-
-@require_POST
-def ticket_close(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "handle", "reopen", "rate", "requester_reply")
-    return _ticket_post(
-        request,
-        ticket_id,
-        VersionForm,
-        lambda t, d: services.ticket_close(by=request.user, ticket=t, version=d["version"]),
-        "Ticket clos.",
-    )
-
-
-@require_POST
-def ticket_reopen(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "reopen")
-    return _ticket_post(
-        request,
-        ticket_id,
-        VersionForm,
-        lambda t, d: services.ticket_reopen(by=request.user, ticket=t, version=d["version"]),
-        "Ticket rouvert.",
-    )
-
-
-@require_POST
-def ticket_requester_reply(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "requester_reply")
-    return _ticket_post(
-        request,
-        ticket_id,
-        RequesterReplyForm,
-        lambda t, d: services.requester_reply(by=request.user, ticket=t, body=d["body"]),
-        "Réponse ajoutée.",
-    )
-
-
-@require_POST
-def ticket_rate(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    _guard(request, ticket_id, "rate")
-    return _ticket_post(
-        request,
-        ticket_id,
-        RateForm,
-        lambda t, d: services.ticket_rate(by=request.user, ticket=t, score=d["score"]),
-        "Merci pour votre avis.",
-    )
-
-
-@require_POST
-def ticket_link_anomaly(request: HttpRequest, ticket_id: str) -> HttpResponse:
-    ticket = _guard(request, ticket_id, "link_anomaly")
-    return _ticket_post(
-        request,
-        ticket_id,
-        LinkAnomalyForm,
-        lambda t, d: services.ticket_link_anomaly(
-            by=request.user, ticket=t, version=d["version"], anomaly=d["anomaly"]
-        ),
-        "Anomalie liée au ticket.",
-        programme=ticket.programme,
-    )
+ticket_take = _ticket_action(
+    ("handle",),
+    VersionForm,
+    lambda r, t, d: services.ticket_take(by=r.user, ticket=t, version=d["version"]),
+    "Ticket pris en charge.",
+)
+ticket_reply = _ticket_action(
+    ("reply",),
+    ReplyForm,
+    lambda r, t, d: services.ticket_reply(
+        by=r.user, ticket=t, version=d["version"], body=d["body"], then=d["then"]
+    ),
+    "Réponse envoyée au demandeur.",
+)
+ticket_note = _ticket_action(
+    ("note",),
+    NoteForm,
+    lambda r, t, d: services.ticket_note(by=r.user, ticket=t, body=d["body"]),
+    "Note ajoutée.",
+)
+ticket_escalate = _ticket_action(
+    ("escalate",),
+    EscalateForm,
+    lambda r, t, d: services.ticket_escalate(
+        by=r.user, ticket=t, version=d["version"], diagnosis=d["diagnosis"]
+    ),
+    "Ticket escaladé au niveau supérieur ; le niveau 1 en est informé.",
+)
+ticket_answer_down = _ticket_action(
+    ("answer_down",),
+    AnswerDownForm,
+    lambda r, t, d: services.ticket_answer_down(by=r.user, ticket=t, version=d["version"], body=d["body"]),
+    "Réponse transmise au niveau 1, qui la communiquera au demandeur.",
+)
+ticket_close = _ticket_action(
+    ("handle", "reopen", "rate", "requester_reply"),
+    VersionForm,
+    lambda r, t, d: services.ticket_close(by=r.user, ticket=t, version=d["version"]),
+    "Ticket clos.",
+)
+ticket_reopen = _ticket_action(
+    ("reopen",),
+    VersionForm,
+    lambda r, t, d: services.ticket_reopen(by=r.user, ticket=t, version=d["version"]),
+    "Ticket rouvert.",
+)
+ticket_requester_reply = _ticket_action(
+    ("requester_reply",),
+    RequesterReplyForm,
+    lambda r, t, d: services.requester_reply(by=r.user, ticket=t, body=d["body"]),
+    "Réponse ajoutée.",
+)
+ticket_rate = _ticket_action(
+    ("rate",),
+    RateForm,
+    lambda r, t, d: services.ticket_rate(by=r.user, ticket=t, score=d["score"]),
+    "Merci pour votre avis.",
+)
+ticket_link_anomaly = _ticket_action(
+    ("link_anomaly",),
+    LinkAnomalyForm,
+    lambda r, t, d: services.ticket_link_anomaly(
+        by=r.user, ticket=t, version=d["version"], anomaly=d["anomaly"]
+    ),
+    "Anomalie liée au ticket.",
+)
 
 
 @require_POST
@@ -431,11 +391,7 @@ def ticket_to_article(request: HttpRequest, ticket_id: str) -> HttpResponse:
     ticket = _guard(request, ticket_id, "to_article")
     try:
         article = knowledge.article_from_ticket(by=request.user, ticket=ticket)
-    except Exception as exc:
-        from django.core.exceptions import ValidationError
-
-        if not isinstance(exc, ValidationError | PermissionDenied):
-            raise
+    except (ValidationError, PermissionDenied) as exc:
         messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
         return redirect("assistance:ticket_detail", ticket_id=ticket.pk)
     messages.success(request, "Brouillon d'article créé (anonymisé) : relisez-le avant publication.")
