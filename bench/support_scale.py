@@ -44,11 +44,50 @@ from bascule.organisation.models import Structure, StructureKind  # noqa: E402
 from bascule.programmes.models import Programme  # noqa: E402
 
 RUNS = 15
-CORE = (
-    "réinitialiser mot de passe compte bloqué connexion habilitation profil valideur facture rejetée tiers SIRET "
-    "engagement juridique reprise données poste certificat navigateur formation session inscription interface flux "
-    "demande achat service fait paiement mandat titre centre financier domaine fonctionnel activité budget"
-).split()
+CORE = [  # the words of real support questions (domain.md §5-§7)
+    *[
+        "réinitialiser",
+        "mot",
+        "de",
+        "passe",
+        "compte",
+        "bloqué",
+        "connexion",
+        "habilitation",
+        "profil",
+        "valideur",
+        "facture",
+        "rejetée",
+    ],
+    *[
+        "tiers",
+        "SIRET",
+        "engagement",
+        "juridique",
+        "reprise",
+        "données",
+        "poste",
+        "certificat",
+        "navigateur",
+        "formation",
+        "session",
+    ],
+    *[
+        "inscription",
+        "interface",
+        "flux",
+        "demande",
+        "achat",
+        "service",
+        "fait",
+        "paiement",
+        "mandat",
+        "titre",
+        "centre",
+        "financier",
+    ],
+    *["domaine", "fonctionnel", "activité", "budget"],
+]
 QUERIES = [
     "reinitialiser mot de passe",
     "factures rejetees tiers",
@@ -119,7 +158,7 @@ def generate(tickets: int, articles: int) -> None:
         from bascule.assistance import knowledge
         from bascule.core.system import SYSTEM
 
-        for n in range(Article.objects.count(), articles):
+        for _ in range(Article.objects.count(), articles):
             words = rng.sample(CORE, 2) + [rng.choice(tail) for _ in range(30)]
             knowledge.article_create(
                 by=SYSTEM,
@@ -189,11 +228,10 @@ def searches() -> None:
 
 
 def intake(messages: int) -> None:
-    from tests.assistance.imap import PASSWORD, Dovecot
-    from tests.assistance.mails import raw_mail
-
     from bascule.assistance import mailin, services
     from bascule.core.system import SYSTEM
+    from tests.assistance.imap import PASSWORD, Dovecot
+    from tests.assistance.mails import raw_mail
 
     call_command("migrate", verbosity=0)
     programme = Programme.objects.filter(code="CHORUS-MAP").first()
