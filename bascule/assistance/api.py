@@ -29,7 +29,7 @@ from bascule.assistance.models import (
 )
 from bascule.core.api import PerimeterViewSet
 from bascule.core.fields import SEARCH_MAX
-from bascule.organisation.models import Person
+from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import Programme, WorkstreamTemplate
 
 BODY_MAX = 20_000
@@ -98,6 +98,12 @@ class TicketCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
     requester_email = serializers.EmailField(required=False, allow_blank=True, max_length=254)
     requester_name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    structure = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="code de la structure d'un demandeur hors référentiel",
+    )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WEB)
     category = serializers.ChoiceField(choices=Category.choices, default=Category.QUESTION)
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
@@ -174,6 +180,14 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
         data["programme"] = Programme.objects.filter(code=data["programme"]).first()
         if data["programme"] is None:
             raise serializers.ValidationError({"programme": "Aucun programme n'a ce code."})
+        code = data.pop("structure", "")
+        data["structure"] = (
+            Structure.objects.visible_to(request.user).filter(code=code).first() if code else None
+        )
+        if code and data["structure"] is None:
+            raise serializers.ValidationError(
+                {"structure": "Aucune structure de votre périmètre n'a ce code."}
+            )
         requester = data.pop("requester", None)
         if (
             requester is not None

@@ -200,6 +200,27 @@ def ingest(mailbox: Mailbox, *, uidvalidity: int, uid: int, raw: bytes, now: dat
     return str(record.outcome)
 
 
+def reject(mailbox: Mailbox, *, uidvalidity: int, uid: int, raw: bytes, exc: Exception) -> str:
+    """Keep a message whose handling failed, raw, with why; move past it (the next ones are not held up)."""
+    reason = f"traitement impossible : {type(exc).__name__} : {exc}"[:500]
+    with transaction.atomic():
+        Mailbox.objects.filter(pk=mailbox.pk, last_uid__lt=uid).update(last_uid=uid)
+        key = f"<refus-{mailbox.pk.hex}-{uidvalidity}-{uid}@bascule>"
+        if InboundMail.objects.filter(message_id=key).exists():
+            return "duplicate"
+        record = InboundMail(
+            mailbox=mailbox,
+            uidvalidity=uidvalidity,
+            uid=uid,
+            message_id=key,
+            outcome=InboundOutcome.REJECTED,
+            reason=reason,
+        )
+        record.raw.save(f"{uid}.eml", ContentFile(raw), save=False)
+        record.save()
+    return str(InboundOutcome.REJECTED)
+
+
 def _fetch(client: Any, uids: list[str]) -> list[tuple[int, bytes]]:
     status, data = client.client.uid("fetch", ",".join(uids), "(UID BODY.PEEK[])")
     if status != "OK":
@@ -229,7 +250,15 @@ def poll(mailbox: Mailbox, *, now: datetime | None = None) -> PollResult:
             uids = [u for u in client.uids(f"UID {last + 1}:*") if int(u) > last]
             for start in range(0, len(uids), FETCH_BATCH):
                 for uid, raw in _fetch(client, uids[start : start + FETCH_BATCH]):
-                    outcome = ingest(mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, now=now)
+                    try:
+                        outcome = ingest(mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, now=now)
+                    except (imaplib.IMAP4.error, OSError):
+                        raise
+                    except (
+                        Exception
+                    ) as exc:  # a message that breaks its handling must not block those after it
+                        logger.exception("Message refusé (boîte %s, UID %s)", mailbox, uid)
+                        outcome = reject(mailbox, uidvalidity=uidvalidity, uid=uid, raw=raw, exc=exc)
                     result.read += 1
                     if outcome == "duplicate":
                         result.duplicates += 1

@@ -176,6 +176,13 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
             )
             if person is None:
                 form.add_error(None, "Cette personne n'est pas dans votre périmètre.")
+        # A caller outside the referential belongs to the referent's own structure (their level 1).
+        own = _own_person(request)
+        structure = None if person is not None else (own.structure if own else None)
+        if person is None and not data["requester_email"]:
+            form.add_error(
+                "requester_email", "Choisissez la personne qui appelle, ou saisissez son courriel."
+            )
         solved = "resolu" in request.POST
         if solved and not data["answer"].strip():
             form.add_error(
@@ -193,7 +200,7 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
                     requester=person,
                     requester_email=data["requester_email"],
                     requester_name=data["requester_name"],
-                    structure=None,
+                    structure=structure,
                     channel=Channel.PHONE,
                     category=data["category"],
                     priority=data["priority"],

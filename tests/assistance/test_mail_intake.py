@@ -261,3 +261,27 @@ def test_fetch_mail_command_polls_every_mailbox(world, mailbox, dovecot, smtp, c
     out = capsys.readouterr().out
     assert "1 message(s) lu(s)" in out and "nouveau ticket : 1" in out
     assert Ticket.objects.filter(subject="Par la commande").exists()
+
+
+def test_a_message_that_breaks_its_handling_does_not_hold_up_the_others(
+    world, mailbox, dovecot, smtp, monkeypatch
+):
+    from bascule.assistance import services as desk_services
+
+    real_create = desk_services.ticket_create
+
+    def failing(**kwargs):
+        if kwargs["subject"] == "Poison":
+            raise ValueError("valeur inattendue")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(desk_services, "ticket_create", failing)
+    for n, subject in enumerate(("Avant", "Poison", "Après")):
+        dovecot.deliver(mailbox.username, raw_mail(subject=subject, message_id=f"<p-{n}@test>"))
+    result = mailin.poll(mailbox)
+    assert result.read == 3 and not result.error
+    assert result.outcomes == {InboundOutcome.NEW_TICKET: 2, InboundOutcome.REJECTED: 1}
+    rejected = InboundMail.objects.get(mailbox=mailbox, outcome=InboundOutcome.REJECTED)
+    assert "valeur inattendue" in rejected.reason and rejected.raw.read()
+    assert sorted(mine(mailbox).values_list("subject", flat=True)) == ["Après", "Avant"]
+    assert mailin.poll(Mailbox.objects.get(pk=mailbox.pk)).read == 0  # moved past it

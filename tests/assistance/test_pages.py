@@ -252,3 +252,37 @@ def test_api_follows_the_perimeter(desk):
         ).status_code
         == 403
     )
+
+
+def test_phone_intake_for_a_caller_outside_the_referential(desk, client):
+    client.force_login(desk.proximity)
+    base = {
+        "programme": desk.programme.pk,
+        "category": "question",
+        "priority": "normal",
+        "subject": "Appel",
+        "body": "?",
+    }
+    missing = client.post(reverse("assistance:phone_intake"), base)
+    assert "Choisissez la personne qui appelle" in missing.content.decode()
+    client.post(
+        reverse("assistance:phone_intake"),
+        {**base, "requester_email": "prestataire@exemple.fr", "requester_name": "Un prestataire"},
+    )
+    ticket = Ticket.objects.get(subject="Appel")
+    assert ticket.requester is None and ticket.requester_email == "prestataire@exemple.fr"
+    assert ticket.structure == desk.ddtm29 and ticket.handling_structure == desk.ddtm29
+
+
+def test_api_ticket_for_an_address_needs_a_structure_of_the_perimeter(desk):
+    api = APIClient()
+    api.force_login(desk.lead_bzh)
+    body = {
+        "programme": "CHORUS",
+        "subject": "Hors référentiel",
+        "body": "?",
+        "requester_email": "x@exemple.fr",
+    }
+    assert api.post("/api/v1/tickets/", {**body, "structure": "DDTM-14"}, format="json").status_code == 400
+    created = api.post("/api/v1/tickets/", {**body, "structure": "DDTM-29"}, format="json")
+    assert created.status_code == 201 and created.json()["structure"] == "DDTM-29"
