@@ -296,6 +296,14 @@ class Ticket(VersionedModel):
         indexes = [
             models.Index(fields=["status", "level"], name="ticket_status_level"),
             models.Index(fields=["programme", "created_at"], name="ticket_programme_created"),
+            # The list's order and the queue's (nearest deadline among open tickets): read from an index, not
+            # sorted, at a million tickets (bench/support_scale.py).
+            models.Index(fields=["-created_at", "-number"], name="ticket_newest"),
+            models.Index(
+                fields=["resolution_due"],
+                name="ticket_open_due",
+                condition=Q(status__in=["new", "assigned", "waiting"]),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
