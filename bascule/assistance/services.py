@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from bascule.assistance import deadlines, search
@@ -339,7 +342,8 @@ def ticket_reply(
         if then == TicketStatus.SOLVED:
             footer = (
                 "\n\n--\nVotre demande est considérée comme résolue. Si ce n'est pas le cas, répondez simplement à "
-                "ce message : le ticket sera rouvert."
+                "ce message : le ticket sera rouvert.\n"
+                f"Cette réponse vous a-t-elle satisfait ? Donnez votre avis en un clic : {satisfaction_url(current)}"
             )
         message_id, error = send_ticket_mail(
             current,
@@ -501,6 +505,47 @@ def ticket_rate(*, by: Actor, ticket: Ticket, score: int) -> Ticket:
         current.satisfaction = score
         current.version += 1
         save_historised(current, by=by, reason="Satisfaction")
+    return current
+
+
+_SATISFACTION = signing.Signer(salt="assistance.satisfaction")
+SATISFACTION_REFUSED = "Ce lien d'avis n'est pas valide, ou l'avis a déjà été donné."
+
+
+def satisfaction_token(ticket: Ticket) -> str:
+    """The signed key of a ticket's one-question survey, mailed with the answer that solves it."""
+    return _SATISFACTION.sign(ticket.pk.hex)
+
+
+def satisfaction_url(ticket: Ticket) -> str:
+    return settings.BASCULE_SITE_URL.rstrip("/") + reverse(
+        "assistance:satisfaction", args=[satisfaction_token(ticket)]
+    )
+
+
+def ticket_from_satisfaction_token(token: str) -> Ticket:
+    """The solved ticket a survey link opens, not yet rated; PermissionDenied (in French) otherwise."""
+    try:
+        ticket = Ticket.objects.get(pk=_SATISFACTION.unsign(token[:200]))
+    except (signing.BadSignature, ValueError, ValidationError, Ticket.DoesNotExist):
+        raise PermissionDenied(SATISFACTION_REFUSED) from None
+    if ticket.status not in (TicketStatus.SOLVED, TicketStatus.CLOSED) or ticket.satisfaction is not None:
+        raise PermissionDenied(SATISFACTION_REFUSED)
+    return ticket
+
+
+def ticket_rate_by_link(*, token: str, score: int) -> Ticket:
+    """The requester's answer to the survey through the link of the solving mail (no account needed): once."""
+    if score not in range(1, 6):
+        raise ValidationError({"score": "La satisfaction se note de 1 à 5."})
+    with transaction.atomic():
+        ticket = ticket_from_satisfaction_token(token)
+        current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if current.satisfaction is not None:
+            raise PermissionDenied(SATISFACTION_REFUSED)
+        current.satisfaction = score
+        current.version += 1
+        save_historised(current, by=SYSTEM, reason="Satisfaction (lien du courriel)")
     return current
 
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("articles/<uuid:article_id>/", views_kb.article_detail, name="article_detail"),
     path("articles/<uuid:article_id>/modifier/", views_kb.article_edit, name="article_edit"),
     path("faq/<uuid:programme_id>/", views_kb.faq_public, name="faq_public"),
+    path("avis/<str:token>/", views_kb.satisfaction, name="satisfaction"),
     path("anomalies/", views_kb.anomaly_list, name="anomaly_list"),
     path("anomalies/nouvelle/", views_kb.anomaly_create, name="anomaly_create"),
     path("anomalies/<uuid:anomaly_id>/", views_kb.anomaly_edit, name="anomaly_edit"),

@@ -351,3 +351,22 @@ def policy_edit(request: HttpRequest, programme_id: str) -> HttpResponse:
             "history": history_entries(policy) if policy.pk and not policy._state.adding else [],
         },
     )
+
+
+@public_page
+def satisfaction(request: HttpRequest, token: str) -> HttpResponse:
+    """The one-question survey of a solved ticket, opened by the link of the mail that solved it (no account)."""
+    from bascule.assistance.forms import RateForm
+
+    try:
+        ticket = services.ticket_from_satisfaction_token(token)
+    except PermissionDenied as exc:
+        return render(request, "assistance/satisfaction.html", {"refused": str(exc)}, status=404)
+    form = RateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ticket_rate_by_link(token=token, score=form.cleaned_data["score"])
+        except PermissionDenied as exc:
+            return render(request, "assistance/satisfaction.html", {"refused": str(exc)}, status=404)
+        return render(request, "assistance/satisfaction.html", {"thanks": True, "ticket": ticket})
+    return render(request, "assistance/satisfaction.html", {"form": form, "ticket": ticket})

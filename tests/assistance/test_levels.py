@@ -206,3 +206,21 @@ def test_the_requester_sees_their_ticket_but_not_internal_notes(desk):
 
 def test_level_names():
     assert Level(2).label.startswith("Niveau 2")
+
+
+def test_the_solving_mail_carries_a_one_click_survey_answered_once(desk, smtp, client):
+    ticket = services.ticket_create(
+        by=desk.proximity, programme=desk.programme, subject="Question", body="?", requester=desk.person_bzh
+    )
+    services.ticket_reply(
+        by=desk.proximity, ticket=ticket, version=ticket.version, body="Voici.", then="solved"
+    )
+    body = _mails(smtp)[-1].get_body(preferencelist=("plain",)).get_content()
+    link = next(word for word in body.split() if "/assistance/avis/" in word)
+    path = link[link.index("/assistance/avis/") :]
+    assert client.get(path).status_code == 200  # no account needed
+    assert "Merci" in client.post(path, {"score": 4}).content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).satisfaction == 4
+    assert client.post(path, {"score": 1}).status_code == 404  # once
+    assert Ticket.objects.get(pk=ticket.pk).satisfaction == 4
+    assert client.get(path[:-3] + "xyz/").status_code == 404  # a tampered link opens nothing
