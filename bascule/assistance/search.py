@@ -116,10 +116,13 @@ def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
                 [_fts_query(query), kind],
             )
             refs = [row[0] for row in cursor.fetchall()]
-        order = {ref: position for position, ref in enumerate(refs)}
-        found = list(queryset.filter(pk__in=refs))
+        # Which of the best matches the user may see (ids only), then only those objects are built.
+        visible = {pk.hex for pk in queryset.filter(pk__in=refs).values_list("pk", flat=True)}
+        kept = [ref for ref in refs if ref in visible][:limit]
+        order = {ref: position for position, ref in enumerate(kept)}
+        found = list(queryset.filter(pk__in=kept))
         found.sort(key=lambda obj: order[obj.pk.hex])
-        return found[:limit]
+        return found
     table = model._meta.db_table
     vector = f"{table}.search_vector"  # generated and indexed by PostgreSQL (migration 0002)
     condition = f"{vector} @@ websearch_to_tsquery('bascule_french'::regconfig, %s)"
