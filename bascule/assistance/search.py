@@ -6,7 +6,7 @@
   ranked by `ts_rank`.
 - SQLite: an FTS5 table `assistance_search` whose text is the document already folded (accents removed, lower case)
   and stemmed by the same Snowball French stemmer, in Python (`terms`), kept in step by the services — the only
-  write path — through `index_ticket` / `index_article`.
+  write path — through `index_ticket` / `index_article`; `assistance_search_key` says which FTS row is whose.
 Either way « reinitialiser » finds « Réinitialiser » and « factures » finds « facture ».
 """
 
@@ -71,10 +71,20 @@ def _index(kind: str, pk: Any, document: str) -> None:
     if not _sqlite():
         return  # PostgreSQL indexes the column itself (GIN expression index)
     with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM assistance_search WHERE kind = %s AND ref = %s", [kind, pk.hex])
+        # The object's previous row is found through the key table (an FTS5 column cannot be indexed).
+        cursor.execute(
+            "SELECT fts_rowid FROM assistance_search_key WHERE kind = %s AND ref = %s", [kind, pk.hex]
+        )
+        previous = cursor.fetchone()
+        if previous:
+            cursor.execute("DELETE FROM assistance_search WHERE rowid = %s", [previous[0]])
         cursor.execute(
             "INSERT INTO assistance_search (kind, ref, body) VALUES (%s, %s, %s)",
             [kind, pk.hex, " ".join(terms(document))],
+        )
+        cursor.execute(
+            "INSERT OR REPLACE INTO assistance_search_key (kind, ref, fts_rowid) VALUES (%s, %s, %s)",
+            [kind, pk.hex, cursor.lastrowid],
         )
 
 

@@ -96,3 +96,16 @@ def test_hostile_queries_reach_the_database_safely(world):
     for query in ['"', "AND OR NOT", "facture*", "a' OR 1=1 --", "NEAR(a b)", "-", "(((", "é" * 200]:
         search.search(Ticket.objects.all(), query)
         search.search(Article.objects.all(), query)
+
+
+def test_reindexing_replaces_the_object_row(world):
+    from django.db import connection
+
+    ticket = world.ticket_bzh
+    for _ in range(3):
+        search.index_ticket(ticket)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM assistance_search WHERE ref = %s", [ticket.pk.hex])
+            assert cursor.fetchone()[0] == 1
+    assert search.search(Ticket.objects.all(), "facture rejetee").count(ticket) == 1

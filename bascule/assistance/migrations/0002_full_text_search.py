@@ -33,8 +33,11 @@ POSTGRES_DOWN = [
 SQLITE_UP = [
     "CREATE VIRTUAL TABLE IF NOT EXISTS assistance_search USING fts5("
     "kind UNINDEXED, ref UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')",
+    # Which FTS row holds each object's text: FTS5 cannot index `ref`, and a scan per write grows with the table.
+    "CREATE TABLE IF NOT EXISTS assistance_search_key ("
+    "kind TEXT NOT NULL, ref TEXT NOT NULL, fts_rowid INTEGER NOT NULL, PRIMARY KEY (kind, ref))",
 ]
-SQLITE_DOWN = ["DROP TABLE IF EXISTS assistance_search"]
+SQLITE_DOWN = ["DROP TABLE IF EXISTS assistance_search_key", "DROP TABLE IF EXISTS assistance_search"]
 
 
 def _run(statements: dict[str, list[str]]):
