@@ -103,17 +103,20 @@ def index_article(article: Article) -> None:
     _index("article", article.pk, document)
 
 
-def _fts_query(query: str) -> str:
+def _fts_query(query: str, *, match_any: bool = False) -> str:
     words = terms(query)
-    # Each word must appear; the last one may be unfinished (suggestions as the question is typed).
+    # Each word must appear (or any, for a fallback); the last one may be unfinished (typed as we search).
     quoted = [f'"{w}"' for w in words]
     if quoted:
         quoted[-1] += "*"
+    if match_any:
+        return "(" + " OR ".join(quoted) + ")"
     return " AND ".join(quoted)
 
 
-def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
-    """The objects of `queryset` (tickets or articles, already the visible ones) matching `query`, best first."""
+def search(queryset: QuerySet[M], query: str, *, limit: int = 20, match_any: bool = False) -> list[M]:
+    """The objects of `queryset` (tickets or articles, already the visible ones) matching `query`, best first:
+    every word, or (`match_any`) any of them, the objects with more of them first."""
     model = queryset.model
     kind = "ticket" if model is Ticket else "article"
     if not terms(query):
@@ -121,9 +124,8 @@ def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
     if _sqlite():
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT ref FROM assistance_search WHERE assistance_search MATCH %s AND kind = %s "
-                "ORDER BY rank LIMIT 2000",
-                [_fts_query(query), kind],
+                "SELECT ref FROM assistance_search WHERE assistance_search MATCH %s ORDER BY rank LIMIT 2000",
+                [f"kind : {kind} AND {_fts_query(query, match_any=match_any)}"],
             )
             refs = [row[0] for row in cursor.fetchall()]
         # Which of the best matches the user may see (ids only), then only those objects are built.
@@ -135,6 +137,8 @@ def search(queryset: QuerySet[M], query: str, *, limit: int = 20) -> list[M]:
         return found
     table = model._meta.db_table
     vector = f"{table}.search_vector"  # generated and indexed by PostgreSQL (migration 0002)
+    if match_any:  # websearch syntax: « a or b or c »
+        query = " or ".join(dict.fromkeys(WORD.findall(query)))
     condition = f"{vector} @@ websearch_to_tsquery('bascule_french'::regconfig, %s)"
     rank = f"ts_rank({vector}, websearch_to_tsquery('bascule_french'::regconfig, %s))"
     return list(

@@ -6,6 +6,7 @@ of tickets (tests assert it).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from bascule.core.access import can_write_somewhere, role_paths
 from bascule.core.system import Actor
 from bascule.programmes.models import Programme
 
+WORDS = re.compile(r"\w{4,}")  # the words that carry a question's meaning
 LIST_RELATED = ("programme", "workstream", "structure", "handling_structure", "assignee__person")
 
 
@@ -142,13 +144,9 @@ def suggest(*, programme: Programme | None, text: str, limit: int = 5) -> list[A
     articles = published_articles(programme=programme)
     found = search.search(articles, text, limit=limit)
     if not found:
-        # A long question rarely matches every word: try its longest words alone, then in pairs.
-        longest = sorted(set(words), key=len, reverse=True)[:4]
-        seen: dict[Any, Article] = {}
-        for word in longest:
-            for article in search.search(articles, word, limit=limit):
-                seen.setdefault(article.pk, article)
-        found = list(seen.values())[:limit]
+        # A long question rarely matches every word: any of its four longest words, most of them first.
+        longest = " ".join(sorted(set(WORDS.findall(text)), key=len, reverse=True)[:4])
+        found = search.search(articles, longest, limit=limit, match_any=True)
     return found
 
 

@@ -90,6 +90,7 @@ def test_any_query_is_answered_without_error(query):
     words = search.terms(query)
     assert all(w and '"' not in w for w in words)
     assert search._fts_query(query).count('"') == 2 * len(words)
+    assert search._fts_query(query, match_any=True).count(" OR ") == max(len(words) - 1, 0)
 
 
 def test_hostile_queries_reach_the_database_safely(world):
@@ -109,3 +110,14 @@ def test_reindexing_replaces_the_object_row(world):
             cursor.execute("SELECT count(*) FROM assistance_search WHERE ref = %s", [ticket.pk.hex])
             assert cursor.fetchone()[0] == 1
     assert search.search(Ticket.objects.all(), "facture rejetee").count(ticket) == 1
+
+
+def test_a_long_question_is_suggested_the_articles_with_most_of_its_words(world):
+    from bascule.assistance import selectors
+
+    found = selectors.suggest(
+        programme=world.programme,
+        text="Bonjour, impossible de réinitialiser le mot de passe depuis hier soir",
+    )
+    assert found == [world.article]
+    assert selectors.suggest(programme=world.programme, text="imprimante hors service") == []

@@ -31,8 +31,9 @@ POSTGRES_DOWN = [
     "ALTER TABLE assistance_article DROP COLUMN IF EXISTS search_vector",
 ]
 SQLITE_UP = [
+    # `kind` is indexed so that a search of articles never ranks the tickets' rows (`kind : article AND …`).
     "CREATE VIRTUAL TABLE IF NOT EXISTS assistance_search USING fts5("
-    "kind UNINDEXED, ref UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')",
+    "kind, ref UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')",
     # Which FTS row holds each object's text: FTS5 cannot index `ref`, and a scan per write grows with the table.
     "CREATE TABLE IF NOT EXISTS assistance_search_key ("
     "kind TEXT NOT NULL, ref TEXT NOT NULL, fts_rowid INTEGER NOT NULL, PRIMARY KEY (kind, ref))",
