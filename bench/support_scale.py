@@ -228,7 +228,7 @@ def searches() -> None:
 
 
 def intake(messages: int) -> None:
-    from bascule.assistance import mailin, services
+    from bascule.assistance import mailin, operations
     from bascule.core.system import SYSTEM
     from tests.assistance.imap import PASSWORD, Dovecot
     from tests.assistance.mails import raw_mail
@@ -257,7 +257,7 @@ def intake(messages: int) -> None:
                 )
         print(f"delivered {messages:,} messages to Dovecot in {time.perf_counter() - started:.1f} s")
         region = Structure.objects.get(code="R53")
-        mailbox = services.mailbox_create(
+        mailbox = operations.mailbox_create(
             by=SYSTEM,
             programme=programme,
             structure=region,

@@ -9,7 +9,7 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from bascule.assistance import selectors, services, tasks
+        from bascule.assistance import operations, selectors, tasks
         from bascule.core import registry
 
         registry.register_user_ability("assistance.intake", selectors.can_take_calls)
@@ -20,7 +20,7 @@ class AssistanceConfig(AppConfig):
             registry.NavEntry("assistance:ticket_list", "Assistance", "/assistance", 58)
         )
         registry.register_periodic(
-            registry.PeriodicJob("assistance.deadlines", timedelta(minutes=5), services.deadlines_watch)
+            registry.PeriodicJob("assistance.deadlines", timedelta(minutes=5), operations.deadlines_watch)
         )
         registry.register_periodic(
             registry.PeriodicJob("assistance.fetch_mail", timedelta(minutes=2), tasks.fetch_all_mailboxes)

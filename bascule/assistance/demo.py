@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from bascule.assistance import knowledge, services
+from bascule.assistance import knowledge, operations, services
 from bascule.assistance.models import (
     Anomaly,
     AnomalyStatus,
@@ -307,11 +307,11 @@ def load_demo() -> list[str]:
     templates = {t.number: t for t in WorkstreamTemplate.objects.filter(programme=programme)}
     rng = random.Random(SEED)
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        services.policy_save(by=SYSTEM, programme=programme, version=None)
+        operations.policy_save(by=SYSTEM, programme=programme, version=None)
         for code in REGIONS:
             region = Structure.objects.filter(code=code).first()
             if region is not None:
-                services.mailbox_create(
+                operations.mailbox_create(
                     by=SYSTEM,
                     programme=programme,
                     structure=region,
@@ -340,7 +340,7 @@ def load_demo() -> list[str]:
             answer="<p>À rédiger à partir des tickets du chantier 3.</p>",
             review=Review.IN_REVIEW,
         )
-        anomaly = services.anomaly_create(
+        anomaly = operations.anomaly_create(
             by=SYSTEM,
             programme=programme,
             title="Flux de l'interface métier rejeté la nuit",
@@ -360,11 +360,11 @@ def load_demo() -> list[str]:
             at = now - timedelta(days=rng.uniform(0, 45), hours=rng.uniform(0, 8))
             _ticket(rng, programme, templates, people, at, index, anomaly)
         anomaly = type(anomaly).objects.get(pk=anomaly.pk)
-        services.anomaly_update(
+        operations.anomaly_update(
             by=SYSTEM, anomaly=anomaly, version=anomaly.version, status=AnomalyStatus.FIXING
         )
         for query in ("bascule budgetaire", "avance de trésorerie", "avance de tresorerie"):
             knowledge.search_miss_record(programme=programme, query=query)
-        watched = services.deadlines_watch(now=now)
+        watched = operations.deadlines_watch(now=now)
     count = Ticket.objects.filter(programme=programme).count()
     return [f"Assistance : {count} tickets, {len(ARTICLES) + 1} articles, 1 anomalie ; {watched}."]

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
-from bascule.assistance import knowledge, selectors, services
+from bascule.assistance import knowledge, operations, selectors, services
 from bascule.assistance.forms import (
     AnomalyCreateForm,
     AnomalyForm,
@@ -214,7 +214,7 @@ def anomaly_create(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         anomaly = run_service(
             form,
-            lambda: services.anomaly_create(
+            lambda: operations.anomaly_create(
                 by=request.user,
                 programme=data["programme"],
                 title=data["title"],
@@ -244,7 +244,7 @@ def anomaly_edit(request: HttpRequest, anomaly_id: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,
-            lambda: services.anomaly_update(
+            lambda: operations.anomaly_update(
                 by=request.user, anomaly=anomaly, version=form.cleaned_data["version"], **form.values()
             ),
         )
@@ -280,10 +280,10 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
 
 def mailbox_create(request: HttpRequest) -> HttpResponse:
     if not can_write_somewhere(request.user):
-        raise PermissionDenied(services.MAILBOX_ONLY)
+        raise PermissionDenied(operations.MAILBOX_ONLY)
     form = MailboxForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        mailbox = run_service(form, lambda: services.mailbox_create(by=request.user, **form.values()))
+        mailbox = run_service(form, lambda: operations.mailbox_create(by=request.user, **form.values()))
         if mailbox is not None:
             messages.success(
                 request, "Boîte aux lettres enregistrée : elle est relevée toutes les deux minutes."
@@ -298,12 +298,12 @@ def mailbox_create(request: HttpRequest) -> HttpResponse:
 
 def mailbox_edit(request: HttpRequest, mailbox_id: str) -> HttpResponse:
     mailbox = get_visible_or_404(Mailbox.objects.select_related("structure"), request.user, pk=mailbox_id)
-    require_ability(mailbox, request.user, "change", services.MAILBOX_ONLY)
+    require_ability(mailbox, request.user, "change", operations.MAILBOX_ONLY)
     form = MailboxForm(request.POST or None, instance=mailbox, user=request.user)
     if request.method == "POST" and form.is_valid():
         saved = run_service(
             form,
-            lambda: services.mailbox_update(
+            lambda: operations.mailbox_update(
                 by=request.user, mailbox=mailbox, version=form.cleaned_data["version"], **form.values()
             ),
         )
@@ -332,7 +332,7 @@ def policy_edit(request: HttpRequest, programme_id: str) -> HttpResponse:
         values = {k: v for k, v in form.cleaned_data.items() if k != "version"}
         saved = run_service(
             form,
-            lambda: services.policy_save(
+            lambda: operations.policy_save(
                 by=request.user, programme=programme, version=form.cleaned_data["version"], **values
             ),
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bascule.assistance import services
+from bascule.assistance import operations
 from bascule.assistance.models import Mailbox
 from bascule.core.roles import Role
 from bascule.organisation.models import Person, StructureKind
@@ -58,7 +58,7 @@ def dovecot() -> Any:
 def mailbox(dovecot: Dovecot, world: World) -> Mailbox:
     """A project mailbox of Bretagne on the local Dovecot, empty."""
     user = dovecot.new_user()
-    return services.mailbox_create(
+    return operations.mailbox_create(
         by=world.national,
         programme=world.programme,
         structure=world.bretagne,

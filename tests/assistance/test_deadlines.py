@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.exceptions import ValidationError
 
-from bascule.assistance import deadlines, services
+from bascule.assistance import deadlines, operations, services
 from bascule.assistance.models import Ticket, TicketStatus
 
 pytestmark = pytest.mark.django_db
@@ -63,26 +63,26 @@ def test_the_watch_warns_then_escalates_after_a_breach(world, smtp):
         world, at(2026, 12, 7, 9, 0)
     )  # first response due at 13:30 (3 h 30 in the morning + 30 min)
     assert ticket.first_response_due == at(2026, 12, 7, 14, 0)
-    assert services.deadlines_watch(now=at(2026, 12, 7, 11, 0)).startswith("0 avertissement")
-    assert services.deadlines_watch(now=at(2026, 12, 7, 13, 45)).startswith("1 avertissement")
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 11, 0)).startswith("0 avertissement")
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 13, 45)).startswith("1 avertissement")
     assert Ticket.objects.get(pk=ticket.pk).warned_at is not None
     assert "Échéance proche" in smtp.mails()[-1]["subject"]
-    assert services.deadlines_watch(now=at(2026, 12, 7, 13, 50)).startswith("0 avertissement")  # once only
-    result = services.deadlines_watch(now=at(2026, 12, 7, 14, 30))
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 13, 50)).startswith("0 avertissement")  # once only
+    result = operations.deadlines_watch(now=at(2026, 12, 7, 14, 30))
     assert result == "0 avertissement(s), 1 dépassement(s), 1 escalade(s)"
     ticket.refresh_from_db()
     assert ticket.level == 2 and ticket.first_response_breached
     assert "Escalade automatique" in ticket.messages.get(kind="diagnosis").body
-    assert services.deadlines_watch(now=at(2026, 12, 7, 14, 35)).endswith("0 escalade(s)")
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 14, 35)).endswith("0 escalade(s)")
 
 
 def test_no_escalation_when_the_policy_says_so(world, smtp):
-    services.policy_save(
+    operations.policy_save(
         by=world.national, programme=world.programme, version=world.policy.version, escalate_on_breach=False
     )
     ticket = _ticket(world, at(2026, 12, 7, 9, 0))
-    assert services.deadlines_watch(now=at(2026, 12, 7, 15, 0)).endswith("1 dépassement(s), 0 escalade(s)")
-    assert services.deadlines_watch(now=at(2026, 12, 7, 15, 5)).endswith("0 dépassement(s), 0 escalade(s)")
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 15, 0)).endswith("1 dépassement(s), 0 escalade(s)")
+    assert operations.deadlines_watch(now=at(2026, 12, 7, 15, 5)).endswith("0 dépassement(s), 0 escalade(s)")
     ticket.refresh_from_db()
     assert ticket.level == 1 and ticket.first_response_breached
 
@@ -96,7 +96,7 @@ def test_working_hours_are_read_or_refused_in_french():
 
 
 def test_automatic_mail_is_capped(world, smtp):
-    services.policy_save(
+    operations.policy_save(
         by=world.national, programme=world.programme, version=world.policy.version, mail_cap_per_ticket=2
     )
     ticket = _ticket(world, at(2026, 12, 7, 9, 0))

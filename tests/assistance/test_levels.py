@@ -9,7 +9,7 @@ import email.policy
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from bascule.assistance import knowledge, search, selectors, services
+from bascule.assistance import knowledge, operations, search, selectors, services
 from bascule.assistance.models import Level, MessageKind, Review, Ticket, TicketStatus
 from bascule.assistance.routing import route
 from bascule.core.locking import ConflictError
@@ -133,7 +133,7 @@ def test_solved_on_the_phone_counts_at_level_1(desk):
 
 
 def test_anomaly_change_tells_every_linked_requester(desk, smtp):
-    anomaly = services.anomaly_create(by=desk.cpu, programme=desk.programme, title="Flux rejeté la nuit")
+    anomaly = operations.anomaly_create(by=desk.cpu, programme=desk.programme, title="Flux rejeté la nuit")
     tickets = []
     for person in (desk.person_bzh, desk.person_nor):
         ticket = services.ticket_create(
@@ -145,8 +145,8 @@ def test_anomaly_change_tells_every_linked_requester(desk, smtp):
             )
         )
     with pytest.raises(PermissionDenied):
-        services.anomaly_update(by=desk.proximity, anomaly=anomaly, version=anomaly.version, status="fixed")
-    services.anomaly_update(by=desk.cpu, anomaly=anomaly, version=anomaly.version, status="fixed")
+        operations.anomaly_update(by=desk.proximity, anomaly=anomaly, version=anomaly.version, status="fixed")
+    operations.anomaly_update(by=desk.cpu, anomaly=anomaly, version=anomaly.version, status="fixed")
     told = sorted(m["To"] for m in _mails(smtp))
     assert told == ["agent.bzh@test.gouv.fr", "agent.nor@test.gouv.fr"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.test.utils import override_settings
 
-from bascule.assistance import knowledge, mailin, services
+from bascule.assistance import knowledge, mailin, operations
 from bascule.assistance.models import Audience, Review
 from tests.assistance.mails import raw_mail
 
@@ -18,8 +18,8 @@ def extend_world(world: Any) -> None:
     national = world.national
     programme = world.programme
     with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
-        world.policy = services.policy_save(by=national, programme=programme, version=None)
-        world.mailbox_bzh = services.mailbox_create(
+        world.policy = operations.policy_save(by=national, programme=programme, version=None)
+        world.mailbox_bzh = operations.mailbox_create(
             by=national,
             programme=programme,
             structure=world.bretagne,
@@ -31,7 +31,7 @@ def extend_world(world: Any) -> None:
             password="x",
             active=False,
         )
-        world.mailbox_nor = services.mailbox_create(
+        world.mailbox_nor = operations.mailbox_create(
             by=national,
             programme=programme,
             structure=world.normandie,
@@ -69,4 +69,4 @@ def extend_world(world: Any) -> None:
             audience=Audience.PUBLIC,
             review=Review.PUBLISHED,
         )
-        world.anomaly = services.anomaly_create(by=national, programme=programme, title="Flux rejeté")
+        world.anomaly = operations.anomaly_create(by=national, programme=programme, title="Flux rejeté")
