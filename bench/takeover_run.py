@@ -42,9 +42,9 @@ def engine(folder: Path) -> dict[str, float]:
 
     start = time.perf_counter()
     inputs = Inputs(
-        commitments=Source((folder / "engagements.csv").read_bytes(), "engagements.csv"),
+        commitments=Source(b"", "engagements.csv", load=(folder / "engagements.csv").read_bytes),
         third_parties=Source((folder / "tiers.csv").read_bytes(), "tiers.csv"),
-        target=Source((folder / "cible.csv").read_bytes(), "cible.csv"),
+        target=Source(b"", "cible.csv", load=(folder / "cible.csv").read_bytes),
         reference={p.name: p.read_bytes() for p in (folder / "referentiel").iterdir()},
         mappings=Source((folder / "correspondances.csv").read_bytes(), "correspondances.csv"),
         cutoff=date(2026, 12, 31),

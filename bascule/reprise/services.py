@@ -220,7 +220,9 @@ def _reference(field: Any) -> dict[str, bytes]:
 
 def inputs_of(run: TakeoverRun) -> Inputs:
     def source(field: Any) -> Source | None:
-        return Source(_read(field), field.name.rsplit("/", 1)[-1]) if field else None
+        if not field:
+            return None
+        return Source(b"", field.name.rsplit("/", 1)[-1], load=lambda: _read(field))  # read when needed
 
     return Inputs(
         commitments=source(run.commitments),  # type: ignore[arg-type]
