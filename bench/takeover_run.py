@@ -42,9 +42,9 @@ def engine(folder: Path) -> dict[str, float]:
 
     start = time.perf_counter()
     inputs = Inputs(
-        commitments=Source(b"", "engagements.csv", load=(folder / "engagements.csv").read_bytes),
+        commitments=Source(b"", "engagements.csv", path=folder / "engagements.csv"),
         third_parties=Source((folder / "tiers.csv").read_bytes(), "tiers.csv"),
-        target=Source(b"", "cible.csv", load=(folder / "cible.csv").read_bytes),
+        target=Source(b"", "cible.csv", path=folder / "cible.csv"),
         reference={p.name: p.read_bytes() for p in (folder / "referentiel").iterdir()},
         mappings=Source((folder / "correspondances.csv").read_bytes(), "correspondances.csv"),
         cutoff=date(2026, 12, 31),

@@ -15,7 +15,7 @@ from typing import Any
 import polars as pl
 
 from bascule.reprise.columns import HeaderError
-from bascule.reprise.reader import LINE, RawRead, read_file
+from bascule.reprise.reader import LINE, RawRead, read_file, read_path
 from bascule.reprise.rules import AMOUNTS, ANOMALY_SCHEMA, BLOCKING, LABELS, EngineError
 from bascule.reprise.values import amount_error, date_error, parse_date, with_cents
 
@@ -25,16 +25,18 @@ KEY = "_k"  # UInt64 of (N° EJ, N° poste EJ) when both are short digit strings
 COMMITMENT = "_e"  # UInt64 of N° EJ, likewise
 
 
-def read(
-    data: bytes, name: str, columns: Any, what: str, headers: Mapping[str, str], keep: Collection[str]
-) -> RawRead:
-    """The raw read of a file (French error naming it when it cannot be read at all); optional columns absent
-    from the file are empty text, columns not in `keep` are left out."""
+def read(source: Any, columns: Any, what: str, headers: Mapping[str, str], keep: Collection[str]) -> RawRead:
+    """The raw read of an engine Source (French error naming it when it cannot be read at all); optional columns absent
+    from the file are empty text, columns not in `keep` are left out. A clean CSV has its amounts and dates
+    converted as it is read (`typed`)."""
     try:
-        raw = read_file(data, name, columns, headers, keep)
+        if source.path is not None:
+            raw = read_path(source.path, columns, headers, keep, typed)
+        else:
+            raw = read_file(source.content(), source.name, columns, headers, keep, typed)
     except HeaderError as exc:
-        raise EngineError(f"{what} (« {name} ») : {exc}") from None
-    frame = raw.frame.select(*(c for c in raw.frame.columns if c in keep or c == LINE))
+        raise EngineError(f"{what} (« {source.name} ») : {exc}") from None
+    frame = raw.frame.select(*(c for c in raw.frame.columns if c.lstrip("_") in keep or c == LINE))
     absent = [column.key for column in columns if column.key in keep and column.key not in frame.columns]
     raw.frame = frame.with_columns(pl.lit("", pl.String).alias(key) for key in absent)
     return raw
@@ -71,16 +73,36 @@ def plain_cents(text: pl.Expr) -> pl.Expr:
 def date_format(column: pl.Series) -> str:
     """The format of the column's first date (most extracts use one format throughout), tried first."""
     first = column.filter(~column.is_in(EMPTY)).head(1).to_list()
-    if first and len(first[0]) == 10 and first[0][4] == "-":
+    return _format_of(first[0] if first else "")
+
+
+def _format_of(value: str) -> str:
+    if len(value) == 10 and value[4] == "-":
         return "%Y-%m-%d"
-    if first and "." in first[0]:
+    if "." in value:
         return "%d.%m.%Y"
     return "%d/%m/%Y"
 
 
+def typed(first: Mapping[str, str]) -> dict[str, Any]:
+    """The quick conversions applied as a clean CSV is read (reader.Typed): cents of the usual shape, dates in
+    the format of the first record's."""
+    conversions: dict[str, Any] = dict.fromkeys(AMOUNTS, plain_cents)
+    for key in ("date", "modifie"):
+        if key in first:
+            conversions[key] = _to_date(_format_of(first[key]))
+    return conversions
+
+
+def _to_date(format_: str) -> Any:
+    return lambda cell: cell.str.to_date(format_, strict=False)
+
+
 def _finish(converted: pl.DataFrame, key: str, target: str, full: Any) -> pl.DataFrame:
     """The values the quick expression did not read (neither empty nor `#`) read again by `full`, in place."""
-    pending = converted.select(pl.col(target).is_null() & ~pl.col(key).is_in(EMPTY)).to_series()
+    pending = converted.select(
+        (pl.col(target).is_null() & ~pl.col(key).is_in(EMPTY)).fill_null(False)
+    ).to_series()
     if not pending.any():
         return converted
     rest = full(converted.select(key).filter(pending))
@@ -92,12 +114,13 @@ def convert(frame: pl.DataFrame, file: str) -> tuple[pl.DataFrame, pl.DataFrame]
     One lazy pass (both cores) reads the usual shapes; the few other values go through `values.py`; the French
     reasons are written only for the lines that did not convert."""
     date_keys = [key for key in ("date", "modifie") if key in frame.columns]
-    formats = {key: date_format(frame[key]) for key in date_keys}
+    todo = [key for key in (*AMOUNTS, *date_keys) if f"_{key}" not in frame.columns]  # not done while reading
+    formats = {key: date_format(frame[key]) for key in date_keys if key in todo}
     converted = (
         frame.lazy()
         .with_columns(
-            *(plain_cents(pl.col(key)).alias(f"_{key}") for key in AMOUNTS),
-            *(pl.col(key).str.to_date(formats[key], strict=False).alias(f"_{key}") for key in date_keys),
+            *(plain_cents(pl.col(key)).alias(f"_{key}") for key in AMOUNTS if key in todo),
+            *(pl.col(key).str.to_date(formats[key], strict=False).alias(f"_{key}") for key in formats),
             pl.col("type").str.to_uppercase(),
         )
         .collect()

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -65,18 +66,28 @@ COMMITMENT_KEEP = {c.key for c in COMMITMENT_COLUMNS} - {"objet"}
 THIRD_PARTY_KEEP = {"tiers", "siret", "iban", "bic"}
 TARGET_KEEP = {"ej_source", "poste", *COMPARED}
 STATUSES = pl.Enum(["reprise", "exclue", "bloquee"])
+CODES = (
+    "type",
+    "centre",
+    "domaine",
+    "activite",
+    "compte",
+)  # few distinct values: Categorical before the target
 
 
 @dataclass
 class Source:
-    """A file given to the engine: its bytes, or `load` to read them only when the engine gets to that file (a
-    run over ten million lines then never holds the commitments and the target's bytes at once)."""
+    """A file given to the engine: its bytes, `load` to read them only when the engine gets to that file, or its
+    `path` (a run over ten million lines then never holds the commitments and the target's bytes at once)."""
 
     data: bytes
     name: str
     load: Callable[[], bytes] | None = None
+    path: Path | None = None  # a file on disk: a clean CSV is then read by Polars from the file itself
 
     def content(self) -> bytes:
+        if self.path is not None:
+            return self.path.read_bytes()
         return self.load() if self.load is not None else self.data
 
 
@@ -116,8 +127,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     c = pl.col
     step(5, "Lecture des engagements")
     raw = convert.read(
-        inputs.commitments.content(),
-        inputs.commitments.name,
+        inputs.commitments,
         COMMITMENT_COLUMNS,
         "Fichier des engagements",
         inputs.headers,
@@ -125,8 +135,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     )
     step(25, "Lecture des tiers")
     raw_parties = convert.read(
-        inputs.third_parties.content(),
-        inputs.third_parties.name,
+        inputs.third_parties,
         THIRD_PARTY_COLUMNS,
         "Fichier des tiers",
         inputs.headers,
@@ -154,7 +163,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     mapped = apply_mappings(lines, mappings) if mappings is not None else None
     found, nil_commitments = key_rules(lines, key, commitment)
     found += line_rules(lines, parties["tiers"].unique(), inputs.cutoff, mapped, reference)
-    line_anomalies = pl.concat(found)
+    line_anomalies = pl.concat(pl.collect_all(found))  # every rule at once, on both cores
     party_anomalies = third_party_rules(parties)
     step(60, "Périmètre et blocages")
     blocking = line_anomalies.filter((c("gravite") == BLOCKING) & (c("regle") != "R06"))["ligne"].unique()
@@ -164,7 +173,8 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         if len(commitment) == 1
         else pl.struct(commitment).is_in(nil_commitments.select(pl.struct(commitment)).to_series().implode())
     )
-    base = mapped.drop(cs.matches("^_.*_(unmapped|source)$")) if mapped is not None else lines
+    base = mapped if mapped is not None else lines
+    base = base.drop(cs.matches("^_.*_(unmapped|source)$"), "nature", "modifie", strict=False)
     status = base.with_columns(
         statut=pl.when(c("reste") == 0)
         .then(pl.lit("exclue"))
@@ -184,7 +194,12 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     )
     rows_read = status.height
     # what the reconciliation needs, before the target is read (ten million lines: every column counts)
-    status = status.select(*dict.fromkeys([*key, "ej", "poste", LINE, "centre_source", "statut", *COMPARED]))
+    text_keys = [] if key == [convert.KEY] else ["ej", "poste"]  # read back from the integer key when needed
+    status = status.select(
+        *dict.fromkeys([*key, *text_keys, LINE, "centre_source", "statut", *COMPARED])
+    ).with_columns(
+        cs.by_name(CODES, "centre_source").cast(pl.Categorical)
+    )  # a few hundred codes: 4 bytes a line
     target_summary: dict[str, Any] | None = None
     counts: dict[str, int] | None = None
     differences = pl.DataFrame(schema=reconcile.DIFFERENCES_SCHEMA)
@@ -192,8 +207,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     if inputs.target is not None:
         step(75, "Lecture de la ré-extraction de la cible")
         raw_target = convert.read(
-            inputs.target.content(),
-            inputs.target.name,
+            inputs.target,
             TARGET_COLUMNS,
             "Ré-extraction de la cible",
             inputs.headers,
@@ -202,10 +216,11 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         raw_target.frame = raw_target.frame.rename({"ej_source": "ej"})
         target, target_value_rejections = convert.convert(raw_target.frame, "cible")
         raw_target.frame = raw_target.frame.clear()
+        target = target.with_columns(cs.by_name(CODES).cast(pl.Categorical))  # compared by code, exactly
         rejections = pl.concat([rejections, convert.rejections(raw_target, "cible"), target_value_rejections])
         step(80, "Rapprochement")
         if (keyed := convert.keys(target)) is not None and convert.KEY in status.columns:
-            target = keyed
+            target = keyed.drop("ej", "poste")
         on, _ = convert.key_columns([status, target])
         if inputs.since is not None:  # a delta compares only the keys it carries
             target = target.join(status.select(on), on=on, how="semi")

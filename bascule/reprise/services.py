@@ -15,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
@@ -222,7 +223,12 @@ def inputs_of(run: TakeoverRun) -> Inputs:
     def source(field: Any) -> Source | None:
         if not field:
             return None
-        return Source(b"", field.name.rsplit("/", 1)[-1], load=lambda: _read(field))  # read when needed
+        name = field.name.rsplit("/", 1)[-1]
+        try:
+            path = Path(field.path)  # a local storage: the engine reads the file itself
+        except NotImplementedError:
+            return Source(b"", name, load=lambda: _read(field))  # a remote storage: read when needed
+        return Source(b"", name, path=path)
 
     return Inputs(
         commitments=source(run.commitments),  # type: ignore[arg-type]

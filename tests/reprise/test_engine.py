@@ -192,3 +192,41 @@ def test_generated_files_are_real_extracts(sample: Sample, tmp_path: Path):
     )
     with pytest.raises(ValueError, match="Au moins"):
         generate(tmp_path, 20, defects=4)
+
+
+def test_text_keys_and_files_on_disk_give_the_same_result(sample: Sample, tmp_path: Path):
+    """N° EJ that are not digits take the text-key path (sort and joins on text); a Source given by path is read by
+    Polars from the file: both find what the integer-key, in-memory run finds."""
+    base = run_engine(_inputs(sample))
+    lines = sample.commitments.read_text(encoding="utf-8").splitlines()
+    texts = [lines[0], *(f"EJ-{line}" for line in lines[1:])]
+    target = sample.target.read_text(encoding="utf-8").splitlines()
+    shifted = [target[0]]
+    for line in target[1:]:
+        cells = line.split(";")
+        cells[-1] = f"EJ-{cells[-1]}"
+        shifted.append(";".join(cells))
+    removed = shifted.pop(10).split(";")
+    inputs = _inputs(sample, target=("\n".join(shifted) + "\n").encode())
+    inputs.commitments = Source(("\n".join(texts) + "\n").encode(), "engagements.csv")
+    outcome = run_engine(inputs)
+    assert outcome.summary["anomalies_by_rule"] == sample.expected
+    assert outcome.summary["reconciliation"] == {
+        "equal": sample.in_scope - 1,
+        "different": 0,
+        "missing_in_target": 1,
+        "unexpected_in_target": 0,
+    }
+    assert outcome.differences.select("categorie", "ej", "poste").row(0) == (
+        "absente de la cible",
+        removed[-1],
+        removed[1],
+    )
+    assert outcome.controls["engagement"]["ej"][0].startswith("EJ-")
+    on_disk = _inputs(sample)
+    on_disk.commitments = Source(b"", "engagements.csv", path=sample.commitments)
+    on_disk.target = Source(b"", "cible.csv", path=sample.target)
+    from_files = run_engine(on_disk)
+    assert from_files.summary == base.summary
+    assert from_files.anomalies.equals(base.anomalies) and from_files.centres.equals(base.centres)
+    assert all(from_files.controls[level].equals(base.controls[level]) for level in base.controls)

@@ -185,3 +185,16 @@ def test_workbooks_and_parquet_are_read_like_csv(tmp_path):
     with pytest.raises(HeaderError, match="virgule flottante"):
         frame.rename({"Montant": "IBAN"}).write_parquet(parquet := io.BytesIO())
         read_file(parquet.getvalue(), "tiers.parquet", THIRD_PARTY_COLUMNS)
+
+
+def test_a_file_on_disk_is_read_as_its_bytes_are(tmp_path):
+    from bascule.reprise.reader import read_path
+
+    clean = "\n".join([HEADER, _line("T1"), _line("T2", city="Brest")]) + "\n"
+    ragged = "\n".join([HEADER, _line("T1"), "T2;123", "", _line("T4")])  # no final newline
+    quoted = HEADER + '\n"T1";;"Dupont; Durand";;;;;;;\n'
+    for number, text in enumerate((clean, ragged, quoted)):
+        path = tmp_path / f"tiers{number}.csv"
+        path.write_bytes(text.encode("utf-8"))
+        _same(read_path(path, THIRD_PARTY_COLUMNS), read_csv(text.encode("utf-8"), THIRD_PARTY_COLUMNS))
+    assert read_path(tmp_path / "tiers1.csv", THIRD_PARTY_COLUMNS).rows_in_file == 4
