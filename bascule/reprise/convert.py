@@ -195,6 +195,15 @@ def keys(frame: pl.DataFrame) -> pl.DataFrame | None:
     return frame.with_columns((commitment * 1_000_000 + poste).alias(KEY), commitment.alias(COMMITMENT))
 
 
+def with_text_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """N° EJ and N° poste EJ as text again, read back from KEY (the digits as read, after the leading 1)."""
+    key = pl.col(KEY)
+    return frame.with_columns(
+        ej=(key // 1_000_000).cast(pl.String).str.slice(1),
+        poste=(key % 1_000_000).cast(pl.String).str.slice(1),
+    )
+
+
 def key_columns(frames: Sequence[pl.DataFrame]) -> tuple[list[str], list[str]]:
     """The columns of a line's key and of its commitment, shared by every frame given."""
     if all(KEY in frame.columns for frame in frames):

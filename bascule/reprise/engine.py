@@ -222,6 +222,11 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         if (keyed := convert.keys(target)) is not None and convert.KEY in status.columns:
             target = keyed.drop("ej", "poste")
         on, _ = convert.key_columns([status, target])
+        if "ej" not in status.columns and on == [
+            "ej",
+            "poste",
+        ]:  # the target's keys are text: so are ours again
+            status = convert.with_text_keys(status)
         if inputs.since is not None:  # a delta compares only the keys it carries
             target = target.join(status.select(on), on=on, how="semi")
         result = reconcile.reconcile(status, target, on)

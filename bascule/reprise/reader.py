@@ -239,6 +239,7 @@ def read_plain(
         frame = (
             pl.scan_csv(
                 data if isinstance(data, bytes) else str(data),
+                glob=False,  # a file name with brackets or a star is a name, not a pattern
                 separator=delimiter,
                 quote_char=None,
                 infer_schema=False,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from bascule.reprise.convert import COMMITMENT, KEY
+from bascule.reprise.convert import COMMITMENT, KEY, with_text_keys
 from bascule.reprise.reader import LINE
 from bascule.reprise.rules import AMOUNTS, COMPARED, LABELS, euros, per_value, programme
 
@@ -84,9 +84,7 @@ def text_key(frame: pl.DataFrame, rows: pl.Series, part: str) -> pl.Series:
     dropped to save memory (`convert.keys`: a leading 1, then the digits as read)."""
     if part in frame.columns:
         return frame[part].gather(rows)
-    number = frame[KEY].gather(rows)
-    number = number // 1_000_000 if part == "ej" else number % 1_000_000
-    return number.cast(pl.String).str.slice(1)
+    return with_text_keys(frame.select(KEY)[rows])[part]
 
 
 def _starts(on: list[str]) -> pl.Expr:

@@ -230,3 +230,19 @@ def test_text_keys_and_files_on_disk_give_the_same_result(sample: Sample, tmp_pa
     assert from_files.summary == base.summary
     assert from_files.anomalies.equals(base.anomalies) and from_files.centres.equals(base.centres)
     assert all(from_files.controls[level].equals(base.controls[level]) for level in base.controls)
+
+
+def test_a_target_with_text_keys_against_integer_keys_and_a_bracketed_file_name(
+    sample: Sample, tmp_path: Path
+):
+    target = sample.target.read_text(encoding="utf-8").splitlines()
+    target.append(target[3].rsplit(";", 1)[0] + ";EJ-INCONNU")  # an N° EJ source that is not digits
+    outcome = run_engine(_inputs(sample, target=("\n".join(target) + "\n").encode()))
+    assert outcome.summary["reconciliation"]["unexpected_in_target"] == 1
+    assert outcome.summary["reconciliation"]["equal"] == sample.in_scope
+    assert "EJ-INCONNU" in outcome.differences["ej"].to_list()
+    bracketed = tmp_path / "engagements [v2].csv"
+    bracketed.write_bytes(sample.commitments.read_bytes())
+    on_disk = _inputs(sample)
+    on_disk.commitments = Source(b"", bracketed.name, path=bracketed)
+    assert run_engine(on_disk).summary["anomalies_by_rule"] == sample.expected
