@@ -245,7 +245,7 @@ BASCULE_IMPORT_MAX_ROWS = env_int("BASCULE_IMPORT_MAX_ROWS", 100_000)
 # A data takeover extract, streamed to disk by the upload and read in memory by the worker: the engine peaks at about
 # 14 times the commitment file (bench/README.md), so 1 GB (some 6 million lines) suits a 24 GiB machine; a larger
 # file is refused in French before anything is read, rather than exhausting the worker's memory.
-BASCULE_TAKEOVER_MAX_BYTES = env_int("BASCULE_TAKEOVER_MAX_BYTES", 1024 * 1024 * 1024)
+BASCULE_TAKEOVER_MAX_BYTES = env_int("BASCULE_TAKEOVER_MAX_BYTES", 2 * 1024 * 1024 * 1024)
 # Support desk: an attachment above this size is listed on its ticket but not kept (the raw message is).
 BASCULE_SUPPORT_ATTACHMENT_MAX_BYTES = env_int("BASCULE_SUPPORT_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
