@@ -19,6 +19,7 @@ from bascule.assistance.models import (
     SupportPolicy,
     TicketStatus,
 )
+from bascule.assistance.operations import MAILBOX_FIELDS
 from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, VersionedModelForm, version_field
 from bascule.programmes.models import Programme, WorkstreamTemplate
@@ -296,18 +297,7 @@ class MailboxForm(VersionedModelForm):
 
     class Meta:
         model = Mailbox
-        fields = [
-            "programme",
-            "structure",
-            "address",
-            "host",
-            "port",
-            "use_ssl",
-            "username",
-            "password",
-            "folder",
-            "active",
-        ]
+        fields = list(MAILBOX_FIELDS)  # the fields operations.mailbox_create/update write
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

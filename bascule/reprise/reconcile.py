@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from bascule.reprise.convert import COMMITMENT, KEY, with_text_keys
+from bascule.reprise.convert import KEY, with_text_keys
 from bascule.reprise.reader import LINE
-from bascule.reprise.rules import AMOUNTS, COMPARED, LABELS, euros, per_value, programme
+from bascule.reprise.rules import AMOUNTS, COMPARED, LABELS, euros, per_value, programme, starts
 
 DIFFERENCES_SCHEMA = {
     "categorie": pl.String,
@@ -87,10 +87,6 @@ def text_key(frame: pl.DataFrame, rows: pl.Series, part: str) -> pl.Series:
     return with_text_keys(frame.select(KEY)[rows])[part]
 
 
-def _starts(on: list[str]) -> pl.Expr:
-    return pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in on]).fill_null(True)
-
-
 def reconcile(status: pl.DataFrame, target: pl.DataFrame, on: list[str]) -> Reconciliation:
     """The in-scope lines of `status` against the target's lines, on the key columns `on` (present in both)."""
     c = pl.col
@@ -101,7 +97,7 @@ def reconcile(status: pl.DataFrame, target: pl.DataFrame, on: list[str]) -> Reco
         .drop("statut")
         .sort(on)
     )
-    ordered = target.select(*on).with_row_index("_j").sort([*on, "_j"]).with_columns(_dup=~_starts(on))
+    ordered = target.select(*on).with_row_index("_j").sort([*on, "_j"]).with_columns(_dup=~starts(on))
     firsts = ordered.filter(~c("_dup")).drop("_dup")
     pairs = source.join(firsts, on=on, how="inner")
     left, right = pairs["_i"], pairs["_j"]
@@ -266,6 +262,3 @@ def controls(status: pl.DataFrame, parties: pl.DataFrame, commitment: list[str])
         for plan in (per(["programme"], counted.n_unique().cast(pl.UInt32)), by_siren, by_commitment)
     ]
     return dict(zip(("programme", "siren", "engagement"), frames, strict=True))
-
-
-__all__ = ["COMMITMENT", "Reconciliation", "centres", "controls", "reconcile", "sums", "totals"]

@@ -214,6 +214,11 @@ def apply_mappings(lines: pl.DataFrame, mappings: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(*(pl.col(column).alias(f"_{column}_source") for column in MAPPED), *columns)
 
 
+def starts(on: list[str]) -> pl.Expr:
+    """True on the first row of each run of equal keys `on` in a frame sorted by them."""
+    return pl.any_horizontal([pl.col(k).ne_missing(pl.col(k).shift(1)) for k in on]).fill_null(True)
+
+
 def _anomalies(
     frame: pl.DataFrame, mask: pl.Expr, rule: str, column: str, value: pl.Expr, message: pl.Expr
 ) -> pl.LazyFrame:
@@ -250,9 +255,9 @@ def key_rules(
     c = pl.col
     order = [*key, LINE]
     narrow = lines.select(*dict.fromkeys([*key, *commitment]), LINE, "engage").sort(order)
-    starts = pl.any_horizontal([c(k).ne_missing(c(k).shift(1)) for k in key]).fill_null(True)
+    first = starts(key)
     repeated = (
-        narrow.with_columns(_start=starts)
+        narrow.with_columns(_start=first)
         .with_columns(_first=pl.when(c("_start")).then(c(LINE)).forward_fill())
         .filter(~c("_start"))
         .select(LINE, "_first")
