@@ -56,8 +56,20 @@ def artifacts() -> Path:
 def serious_violations(page: Any) -> list[str]:
     """axe-core (bundled by axe-playwright-python) on the current page: serious and critical violations."""
     from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import Error
 
-    results = Axe().run(page)
+    # A click that navigates may still be loading the next page when axe starts: the document is then null or the
+    # context is destroyed mid-run. Wait for the page to be loaded and run axe again on the page that stayed.
+    for attempt in range(4):
+        page.wait_for_load_state("load")
+        try:
+            results = Axe().run(page)
+            break
+        except Error as error:
+            navigating = "documentElement" in str(error) or "context was destroyed" in str(error)
+            if not navigating or attempt == 3:
+                raise
+            page.wait_for_timeout(250)
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
         for v in results.response["violations"]
