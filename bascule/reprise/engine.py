@@ -190,7 +190,7 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
     statuses = dict(status.group_by("statut").len().iter_rows())
     totals, totals_in_scope = (
         reconcile.totals(status),
-        reconcile.totals(status.filter(c("statut") == "reprise")),
+        reconcile.totals(status, c("statut") == "reprise"),
     )
     rows_read = status.height
     # what the reconciliation needs, before the target is read (ten million lines: every column counts)

@@ -52,8 +52,10 @@ def sums(prefix: str) -> list[pl.Expr]:
     ]
 
 
-def totals(frame: pl.DataFrame) -> dict[str, str]:
-    row = frame.select(pl.col(k).sum() for k in AMOUNTS).row(0)
+def totals(frame: pl.DataFrame, where: pl.Expr | None = None) -> dict[str, str]:
+    """Σ engaged, consumed and remaining of the lines (those `where` holds, without copying them), in euros."""
+    columns = [pl.col(k) if where is None else pl.col(k).filter(where) for k in AMOUNTS]
+    row = frame.select(column.sum() for column in columns).row(0)
     return {
         name: euros(int(v or 0)) for name, v in zip(("engaged", "consumed", "remaining"), row, strict=True)
     }

@@ -135,6 +135,34 @@ def test_unreadable_values_are_rejected_by_line_with_their_column_and_value():
     assert summary["totals"] == {"engaged": "303431.00", "consumed": "1000.00", "remaining": "302431.00"}
 
 
+def test_padded_values_are_read_as_the_careful_reader_reads_them():
+    """The one-pass read converts amounts and dates as it reads; a value it cannot convert (padded, other shape)
+    is read again, stripped, by values.py: the same lines as the careful line-by-line reader."""
+    ok = "1300000001;1;EJ;31.12.2025;Marché;T1;BG00/0354-D350-DR35;0354-01-02;6113;303 431,00;1.000,00;302431"
+    rows = (
+        ok,
+        ok.replace(";1;", ";2;").replace("303 431,00", " 1.234,56 ").replace("1.000,00", "\t0,00 "),
+        ok.replace(";1;", ";3;").replace("31.12.2025", " 2025-12-31 ").replace("302431", " 302431,00"),
+        ok.replace(";1;", ";4;").replace("31.12.2025", "  # "),
+    )
+    fast = run_engine(Inputs(_lines(*rows), Source(PARTIES, "tiers.csv")))
+    careful = run_engine(
+        Inputs(
+            _lines(*rows, ok.replace(";1;", ";5;").replace("Marché", '"Marché"')),
+            Source(PARTIES, "tiers.csv"),
+        )
+    )
+    assert fast.summary["rows_read"] == 4 and fast.summary["rows_rejected_by_parser"] == 0
+    assert careful.summary["rows_read"] == 5 and careful.summary["rows_rejected_by_parser"] == 0
+    assert fast.summary["totals"] == {"engaged": "911527.56", "consumed": "3000.00", "remaining": "1209724.00"}
+    # the fifth line (quoted: the careful reader) adds the first line's amounts again
+    assert careful.summary["totals"] == {
+        "engaged": "1214958.56",
+        "consumed": "4000.00",
+        "remaining": "1512155.00",
+    }
+
+
 def test_a_file_that_cannot_be_used_says_which_and_why():
     with pytest.raises(EngineError, match=r"Fichier des engagements .* vide"):
         run_engine(Inputs(Source(b"", "vide.csv"), Source(PARTIES, "tiers.csv")))
