@@ -156,14 +156,15 @@ def run_engine(inputs: Inputs, progress: Any = None) -> Outcome:
         unchanged = lines.height - int(changed.sum())
         lines = lines.filter(changed)
     lines = lines.with_columns(centre_source=c("centre"))
-    keyed = convert.keys(lines)
-    lines = lines if keyed is None else keyed
+    lines = keyed if (keyed := convert.keys(lines)) is not None else lines
+    del keyed  # `lines` alone holds the frame: it is freed below, when the status is built
     step(45, "Règles R01 à R16")
     key, commitment = convert.key_columns([lines])
     mapped = apply_mappings(lines, mappings) if mappings is not None else None
     found, nil_commitments = key_rules(lines, key, commitment)
     found += line_rules(lines, parties["tiers"].unique(), inputs.cutoff, mapped, reference)
     line_anomalies = pl.concat(pl.collect_all(found))  # every rule at once, on both cores
+    del found  # its plans hold the lines: they must be freed before the target is read
     party_anomalies = third_party_rules(parties)
     step(60, "Périmètre et blocages")
     blocking = line_anomalies.filter((c("gravite") == BLOCKING) & (c("regle") != "R06"))["ligne"].unique()
