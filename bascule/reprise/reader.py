@@ -226,7 +226,6 @@ def read_plain(
     conversions = typed({k: first[p].strip() for k, p in kept.items() if p < len(first)}) if typed else {}
     outputs: list[pl.Expr] = []
     for key, position in kept.items():
-        text = cells[position].str.strip_chars()
         if key in conversions:
             value = conversions[key](cells[position])
             # the text only where the quick conversion failed, stripped there alone (a strip of every cell of a
@@ -234,7 +233,7 @@ def read_plain(
             fallback = pl.when(value.is_null()).then(cells[position]).str.strip_chars()
             outputs += [value.alias(f"_{key}"), fallback.alias(key)]
         else:
-            outputs.append(text.alias(key))
+            outputs.append(cells[position].str.strip_chars().alias(key))
     suspect = [cell.str.len_bytes() > MAX_CELL for cell in cells]
     if facts.equals:  # a formula needs an equals sign: most files have none, and skip this test
         suspect.extend(cell.str.strip_chars_start().str.starts_with("=") for cell in cells)

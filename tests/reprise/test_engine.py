@@ -154,7 +154,11 @@ def test_padded_values_are_read_as_the_careful_reader_reads_them():
     )
     assert fast.summary["rows_read"] == 4 and fast.summary["rows_rejected_by_parser"] == 0
     assert careful.summary["rows_read"] == 5 and careful.summary["rows_rejected_by_parser"] == 0
-    assert fast.summary["totals"] == {"engaged": "911527.56", "consumed": "3000.00", "remaining": "1209724.00"}
+    assert fast.summary["totals"] == {
+        "engaged": "911527.56",
+        "consumed": "3000.00",
+        "remaining": "1209724.00",
+    }
     # the fifth line (quoted: the careful reader) adds the first line's amounts again
     assert careful.summary["totals"] == {
         "engaged": "1214958.56",
