@@ -138,6 +138,10 @@ def test_unreadable_values_are_rejected_by_line_with_their_column_and_value():
 def test_padded_values_are_read_as_the_careful_reader_reads_them():
     """The one-pass read converts amounts and dates as it reads; a value it cannot convert (padded, other shape)
     is read again, stripped, by values.py: the same lines as the careful line-by-line reader."""
+    from bascule.reprise import convert
+    from bascule.reprise.columns import COMMITMENT_COLUMNS
+    from bascule.reprise.reader import read_plain
+
     ok = "1300000001;1;EJ;31.12.2025;Marché;T1;BG00/0354-D350-DR35;0354-01-02;6113;303 431,00;1.000,00;302431"
     rows = (
         ok,
@@ -145,6 +149,8 @@ def test_padded_values_are_read_as_the_careful_reader_reads_them():
         ok.replace(";1;", ";3;").replace("31.12.2025", " 2025-12-31 ").replace("302431", " 302431,00"),
         ok.replace(";1;", ";4;").replace("31.12.2025", "  # "),
     )
+    one_pass = read_plain(_lines(*rows).data, COMMITMENT_COLUMNS, typed=convert.typed)
+    assert one_pass is not None and one_pass.frame["_date"].null_count() == 2  # « 2025-12-31 » and « # » left
     fast = run_engine(Inputs(_lines(*rows), Source(PARTIES, "tiers.csv")))
     careful = run_engine(
         Inputs(
