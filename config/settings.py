@@ -270,6 +270,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",  # enforces CSRF
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON bounded in size and nesting before it is parsed (a deep body was a RecursionError, a 500)
+    "DEFAULT_PARSER_CLASSES": [
+        "bascule.core.parsers.BoundedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "bascule.core.pagination.Pagination",
     "DEFAULT_SCHEMA_CLASS": "bascule.core.schema.BasculeAutoSchema",
     "DEFAULT_RENDERER_CLASSES": [

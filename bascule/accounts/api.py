@@ -11,6 +11,7 @@ from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 LOCKED_OUT = (
     "Trop de tentatives de connexion ont échoué pour ce compte. Réessayez dans 15 minutes, "
@@ -37,6 +38,7 @@ class TokenView(ObtainAuthToken):
     """Your API token, from your username and password (429 while the account is locked after failures)."""
 
     serializer_class = TokenRequestSerializer
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's unbounded JSON parser
 
     @extend_schema(
         request=TokenRequestSerializer,

@@ -22,7 +22,6 @@ from bascule.assistance.models import (
     SearchMiss,
     Ticket,
     TicketStatus,
-    handles_level,
 )
 from bascule.assistance.services import actor_name, add_message
 from bascule.core.access import require_ability
@@ -46,9 +45,13 @@ def _can_write(by: Actor, programme: Programme) -> bool:
     return Article(programme=programme).get_abilities(by)["change"]
 
 
-def _check_review(by: Actor, programme: Programme, review: str) -> None:
-    if review == Review.PUBLISHED and not handles_level(by, 3, programme.owner.path):
-        raise PermissionDenied("La publication revient à l'équipe projet (niveau 3) après relecture.")
+PUBLISH_REFUSED = "La publication revient à l'équipe projet (niveau 3) après relecture."
+
+
+def _check_review(by: Actor, article: Article, review: str) -> None:
+    """Publishing, or changing what is published, is the article's « publish » ability (level 3)."""
+    if review == Review.PUBLISHED:
+        require_ability(article, by, "publish", PUBLISH_REFUSED)
 
 
 def article_create(
@@ -67,7 +70,7 @@ def article_create(
     """A new article (a draft unless the project team publishes it at once)."""
     if not _can_write(by, programme):
         raise PermissionDenied("Les articles sont écrits par les équipes d'assistance.")
-    _check_review(by, programme, review)
+    _check_review(by, Article(programme=programme), review)
     streams = list(workstreams or [])
     if any(w.programme_id != programme.pk for w in streams):
         raise ValidationError({"workstreams": "Un chantier appartient à un autre programme."})
@@ -98,9 +101,13 @@ def article_update(
     workstreams: list[WorkstreamTemplate] | None = None,
     **changes: Any,
 ) -> Article:
-    require_ability(article, by, "change", "Les articles sont écrits par les équipes d'assistance.")
-    if "review" in changes and changes["review"] != article.review:
-        _check_review(by, article.programme, changes["review"])
+    refused = (
+        PUBLISH_REFUSED
+        if article.review == Review.PUBLISHED
+        else "Les articles sont écrits par les équipes d'assistance."
+    )
+    require_ability(article, by, "change", refused)
+    _check_review(by, article, changes.get("review", article.review))
     if "answer" in changes:
         changes["answer"] = sanitise(changes["answer"])
     with transaction.atomic():
@@ -171,15 +178,32 @@ def article_useful(
             )
 
 
-def search_miss_record(*, programme: Programme | None, query: str, now: datetime | None = None) -> None:
-    """Count a search that found nothing (normalised, so « Factures » and « facture » are one line)."""
+PUBLIC_MISS_MAX_CHARS = 80  # an anonymous query longer than this is not a question the FAQ lacks
+PUBLIC_MISSES_PER_PROGRAMME = (
+    200  # distinct anonymous misses kept per programme; past it, only known ones count
+)
+
+
+def search_miss_record(
+    *, programme: Programme | None, query: str, public: bool = False, now: datetime | None = None
+) -> None:
+    """Count a search that found nothing (normalised, so « Factures » and « facture » are one line).
+
+    Anonymous searches (`public`) are counted apart from staff's and bounded: short queries only, and at most
+    PUBLIC_MISSES_PER_PROGRAMME distinct lines per programme, so the public cannot fill the table.
+    """
     key = " ".join(search.terms(query))[:200]
-    if not key:
+    if not key or (public and len(key) > PUBLIC_MISS_MAX_CHARS):
         return
     moment = now or timezone.now()
     with transaction.atomic():
-        updated = SearchMiss.objects.filter(programme=programme, query=key).update(
+        updated = SearchMiss.objects.filter(programme=programme, query=key, public=public).update(
             count=F("count") + 1, last_at=moment
         )
-        if not updated:
-            SearchMiss.objects.create(programme=programme, query=key, count=1, last_at=moment)
+        if updated:
+            return
+        if public and (
+            SearchMiss.objects.filter(programme=programme, public=True).count() >= PUBLIC_MISSES_PER_PROGRAMME
+        ):
+            return
+        SearchMiss.objects.create(programme=programme, query=key, public=public, count=1, last_at=moment)

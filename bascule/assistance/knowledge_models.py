@@ -32,8 +32,8 @@ class Review(models.TextChoices):
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def visible_to(self, user: Actor) -> ArticleQuerySet:
-        """Everyone with a perimeter reads the knowledge base; any other account, its published articles."""
-        if has_perimeter(user):
+        """Writers of the knowledge base read every article (drafts too); any other account, the published ones."""
+        if writes_articles(user):
             return self
         return self.published() if user.is_authenticated else self.none()
 
@@ -107,29 +107,49 @@ class Article(VersionedModel):
         )
 
     def get_abilities(self, user: Actor) -> dict[str, bool]:
-        view = has_perimeter(user) or (user.is_authenticated and self.is_published())
-        write = has_perimeter(user) and writes_articles(user)
-        return {"view": view, "change": write, "publish": handles_level(user, 3, self.programme.owner.path)}
+        """The one rule of an article: writers draft; level 3 publishes, and alone changes what is published.
+
+        A published article is what readers (the anonymous FAQ included) trust, so changing it (its text, its
+        audience, its review state) is publication again: level 3's. Any other writer edits drafts and articles
+        waiting for review, which level 3 then publishes.
+        """
+        writer = writes_articles(user)
+        publish = writer and handles_level(user, 3, self.programme.owner.path)
+        view = writer or (user.is_authenticated and self.is_published())
+        change = publish or (writer and self.review != Review.PUBLISHED)
+        return {"view": view, "change": change, "publish": publish}
 
 
 def writes_articles(user: Actor) -> bool:
     """Support teams and editors write drafts; the project team (level 3) and national steering publish."""
+    if not has_perimeter(user):
+        return False
     return can_write_somewhere(user) or any(role_paths(user, role) for role in SUPPORT_ROLES)
 
 
 class SearchMiss(models.Model):
-    """A search that found nothing: where the FAQ is missing (counted per programme and normalised query)."""
+    """A search that found nothing: where the FAQ is missing (counted per programme and normalised query).
+
+    No history: a counter, not a business object; it is rewritten on every miss. Searches of the anonymous public
+    FAQ are counted apart (`public`) and bounded (knowledge.search_miss_record), so that nobody without an account
+    writes into staff's list.
+    """
 
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="+", null=True, blank=True
     )
     query = models.CharField("recherche", max_length=200)
+    public = models.BooleanField("FAQ publique (sans compte)", default=False)
     count = models.PositiveIntegerField("nombre", default=1)
     last_at = models.DateTimeField("dernière fois")
 
     class Meta:
         ordering = ["-count"]
-        constraints = [models.UniqueConstraint(fields=["programme", "query"], name="searchmiss_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "query", "public"], name="searchmiss_unique_by_audience"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.query

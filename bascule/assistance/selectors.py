@@ -26,7 +26,6 @@ from bascule.assistance.models import (
     Ticket,
     TicketStatus,
     handles_level,
-    writes_articles,
 )
 from bascule.core.access import can_write_somewhere, role_paths
 from bascule.core.system import Actor
@@ -169,8 +168,6 @@ def kb_search(
     articles = Article.objects.visible_to(user)
     if programme is not None:
         articles = articles.filter(programme=programme)
-    if not writes_articles(user):
-        articles = articles.published()
     found_articles = search.search(articles, query, limit=20)
     tickets = Ticket.objects.visible_to(user).select_related("structure")
     if programme is not None:
@@ -275,5 +272,7 @@ def dashboard(*, user: Actor, programme: Programme | None = None, group: str = "
         "group_label": label,
         "groupings": [(key, name) for key, (_, name) in GROUPINGS.items()],
         "backlog": backlog,
-        "misses": list(misses.order_by("-count", "query")[:10]),
+        "misses": list(misses.filter(public=False).order_by("-count", "query")[:10]),
+        # an anonymous query shows once it was asked at least twice: one visitor's text is not a trend
+        "public_misses": list(misses.filter(public=True, count__gte=2).order_by("-count", "query")[:10]),
     }

@@ -119,10 +119,6 @@ def article_create(request: HttpRequest) -> HttpResponse:
 def article_detail(request: HttpRequest, article_id: str) -> HttpResponse:
     article = get_visible_or_404(_ARTICLES, request.user, pk=article_id)
     abilities = article.get_abilities(request.user)
-    if article.review != Review.PUBLISHED and not abilities["change"]:
-        from django.http import Http404
-
-        raise Http404("Cet article n'est pas publié.")
     return render(
         request,
         "assistance/article_detail.html",
@@ -183,7 +179,7 @@ def faq_public(request: HttpRequest, programme_id: str) -> HttpResponse:
 
         found = search.search(articles, query, limit=20)
         if not found:
-            knowledge.search_miss_record(programme=programme, query=query)
+            knowledge.search_miss_record(programme=programme, query=query, public=True)
     return render(
         request,
         "assistance/faq_public.html",

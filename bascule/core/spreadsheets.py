@@ -118,44 +118,43 @@ def _zip_kind(archive: zipfile.ZipFile) -> str:
     raise SpreadsheetError("Le fichier est une archive, mais ni un classeur XLSX ni un classeur ODS.")
 
 
-def _size_from_the_head_only(sheet: Any) -> None:
-    """Read a read-only sheet's size from its <dimension> element, if it comes before <sheetData>.
+def _size_unknown(sheet: Any) -> None:
+    """Never trust a sheet's declared size: its <dimension> element is written by whatever made the file.
 
-    openpyxl parses a whole sheet to find its size when <dimension> is missing: millions of padding rows then cost
-    seconds before the first row is read. Stopping at <sheetData> leaves the size unknown, which openpyxl handles;
-    the row limit of `read_table` then bounds the reading.
+    openpyxl's read-only sheet stops at the declared last row and column, so a workbook declaring `A1:P6` above
+    1,000 rows would silently lose 994 of them; and without <dimension> it parses the whole sheet once just to size
+    it. Leaving the size unknown makes openpyxl stream every row the sheet holds, each as wide as its last cell;
+    the row limits of `read_table` and `MAX_SHEET_ROWS` bound the reading.
     """
-    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
-    from openpyxl.worksheet.dimensions import SheetDimension
 
-    source = sheet._get_source()
-    try:
-        for _event, element in DefusedElementTree.iterparse(source, events=("start",)):
-            if element.tag == DIMENSION_TAG and element.get("ref"):
-                boundaries = SheetDimension(ref=element.get("ref")).boundaries
-                sheet._min_column, sheet._min_row, sheet._max_column, sheet._max_row = boundaries
-                return
-            if element.tag == DATA_TAG:
-                return
-    except DefusedElementTree.ParseError:
-        return  # the row reader reports a broken sheet
-    finally:
-        source.close()
+
+MAX_SHEET_ROWS = 1_048_576  # the most rows a sheet holds in Excel and LibreOffice: past it, a crafted file
+
+
+def _bounded(rows: Iterator[tuple[list[str], dict[int, str]]]) -> Iterator[tuple[list[str], dict[int, str]]]:
+    for number, row in enumerate(rows, start=1):
+        if number > MAX_SHEET_ROWS:
+            raise SpreadsheetError(
+                "La feuille dépasse 1 048 576 lignes, le maximum d'un classeur : le fichier a été refusé."
+            )
+        yield row
 
 
 def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
     import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-    ReadOnlyWorksheet._get_size = _size_from_the_head_only
+    ReadOnlyWorksheet._get_size = _size_unknown
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise SpreadsheetError("Le classeur XLSX n'a pas pu être lu : il est endommagé ou protégé.") from exc
+    number = 0
     try:
         sheet = workbook.worksheets[0]
         for raw in sheet.iter_rows():
+            number += 1
             cells: list[str] = []
             formulas: dict[int, str] = {}
             for index, cell in enumerate(raw[:MAX_COLUMNS]):
@@ -166,8 +165,151 @@ def _iter_xlsx(data: bytes) -> Iterator[tuple[list[str], dict[int, str]]]:
                     formulas[index] = str(value)
                 cells.append(_cell_to_text(value))
             yield cells, formulas
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # a sheet broken after its first rows: openpyxl raises XML and value errors
+        raise SpreadsheetError(
+            f"Le classeur XLSX est endommagé après la ligne {number} : sa feuille n'a pas pu être lue jusqu'au bout "
+            f"({type(exc).__name__}). Réenregistrez-le depuis votre tableur."
+        ) from exc
     finally:
         workbook.close()
+
+
+# OpenDocument names, in ElementTree's {namespace}tag form
+_TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_ODS_CELLS = (f"{_TABLE}table-cell", f"{_TABLE}covered-table-cell")
+
+
+def _ods_text(element: Any) -> str:
+    """The text of a cell's paragraphs as shown: <text:s c="3"/> is spaces, <text:tab/> a tab, one line per <text:p>."""
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node.text:
+            parts.append(node.text)
+        for child in node:
+            if child.tag == f"{_TEXT}s":
+                parts.append(" " * min(int(child.get(f"{_TEXT}c", "1") or 1), 1000))
+            elif child.tag == f"{_TEXT}tab":
+                parts.append("\t")
+            elif child.tag == f"{_TEXT}line-break":
+                parts.append("\n")
+            else:
+                walk(child)
+            if child.tail:
+                parts.append(child.tail)
+
+    lines = []
+    for paragraph in element:
+        if paragraph.tag in (f"{_TEXT}p", f"{_TEXT}h"):
+            parts.clear()
+            walk(paragraph)
+            lines.append("".join(parts))
+    return "\n".join(lines)
+
+
+def _ods_value(cell: Any) -> str:
+    kind = cell.get(f"{_OFFICE}value-type")
+    if kind in ("float", "percentage", "currency") and cell.get(f"{_OFFICE}value") is not None:
+        try:
+            number = Decimal(cell.get(f"{_OFFICE}value"))
+        except ArithmeticError:
+            return _ods_text(cell).strip()
+        return str(int(number)) if number == number.to_integral_value() else format(number.normalize(), "f")
+    if kind == "date" and cell.get(f"{_OFFICE}date-value"):
+        text = cell.get(f"{_OFFICE}date-value")
+        day, _, moment = text.partition("T")
+        return day if moment in ("", "00:00:00") else f"{day} {moment}"
+    if kind == "boolean" and cell.get(f"{_OFFICE}boolean-value"):
+        return "oui" if cell.get(f"{_OFFICE}boolean-value") == "true" else "non"
+    if cell.get(f"{_OFFICE}string-value") is not None and not len(cell):
+        return _cell_to_text(cell.get(f"{_OFFICE}string-value"))
+    return _cell_to_text(_ods_text(cell))
+
+
+def _repeat(element: Any, attribute: str) -> int:
+    try:
+        return max(1, int(element.get(attribute, "1")))
+    except ValueError:
+        return 1
+
+
+def _ods_row(row: Any) -> tuple[list[str], dict[int, str]]:
+    """One row's cells, with repeated cells expanded only up to MAX_COLUMNS and trailing empty cells dropped."""
+    cells: list[str] = []
+    formulas: dict[int, str] = {}
+    for cell in row:
+        if cell.tag not in _ODS_CELLS:
+            continue
+        repeat = _repeat(cell, f"{_TABLE}number-columns-repeated")
+        value = _ods_value(cell)
+        formula = cell.get(f"{_TABLE}formula")
+        for _ in range(min(repeat, MAX_COLUMNS - len(cells))):
+            if formula:
+                formulas[len(cells)] = formula
+            cells.append(value)
+        if len(cells) >= MAX_COLUMNS:
+            break
+    while cells and not cells[-1] and len(cells) - 1 not in formulas:
+        cells.pop()
+    return cells, formulas
+
+
+def _iter_ods(archive: zipfile.ZipFile) -> Iterator[tuple[list[str], dict[int, str]]]:
+    """Stream the first table of an ODS: rows as they come, repeats expanded lazily and bounded, memory constant.
+
+    LibreOffice writes « this row 1,048,000 times » in a few bytes: expanding it before reading (as a whole-sheet
+    reader does) takes gigabytes. Here a repeated row is yielded one copy at a time (the caller's row limit stops
+    it), empty rows are held back until a non-empty one follows (trailing padding costs nothing), and each element
+    is dropped once read.
+    """
+    if "content.xml" not in archive.namelist():
+        raise SpreadsheetError("Le classeur ODS n'a pas pu être lu : il est endommagé ou protégé.")
+    number = 0
+    depth = 0  # > 0 inside the first table
+    done = False
+    parents: list[Any] = []
+    pending_empty = 0
+    try:
+        with archive.open("content.xml") as source:
+            for event, element in DefusedElementTree.iterparse(source, events=("start", "end")):
+                if event == "start":
+                    parents.append(element)
+                    if element.tag == f"{_TABLE}table" and not done:
+                        depth += 1
+                    continue
+                parents.pop()
+                if element.tag == f"{_TABLE}table" and depth:
+                    depth -= 1
+                    if not depth:
+                        done = True
+                        break
+                if element.tag != f"{_TABLE}table-row" or not depth:
+                    continue
+                cells, formulas = _ods_row(element)
+                repeat = _repeat(element, f"{_TABLE}number-rows-repeated")
+                if parents:
+                    parents[-1].remove(element)  # keep memory constant: the row is read
+                if not cells and not formulas:
+                    pending_empty += repeat
+                    continue
+                for _ in range(pending_empty):
+                    number += 1
+                    yield [], {}
+                pending_empty = 0
+                for _ in range(repeat):
+                    number += 1
+                    yield list(cells), dict(formulas)
+    except SpreadsheetError:
+        raise
+    except Exception as exc:  # broken XML, entities refused by defusedxml
+        raise SpreadsheetError(
+            f"Le classeur ODS est endommagé après la ligne {number} : sa feuille n'a pas pu être lue jusqu'au bout "
+            f"({type(exc).__name__}). Réenregistrez-le depuis votre tableur."
+        ) from exc
 
 
 def _iter_calamine(data: bytes, label: str) -> Iterator[tuple[list[str], dict[int, str]]]:
@@ -234,9 +376,9 @@ def iter_raw_rows(
     if data.startswith(b"PK\x03\x04"):
         archive = _check_zip(data)
         kind = _zip_kind(archive)
-        return kind, (_iter_xlsx(data) if kind == "xlsx" else _iter_calamine(data, "ODS"))
+        return kind, _bounded(_iter_xlsx(data) if kind == "xlsx" else _iter_ods(archive))
     if data.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls", _iter_calamine(data, "XLS")
+        return "xls", _bounded(_iter_calamine(data, "XLS"))
     lowered = filename.lower()
     if lowered.endswith((".xlsx", ".ods", ".xls")):
         raise SpreadsheetError(f"Le fichier « {filename} » n'est pas un classeur valide : il est endommagé.")

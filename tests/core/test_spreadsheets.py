@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bascule.core.exports import _is_number, write_csv, write_ods, write_xlsx
 from bascule.core.spreadsheets import SpreadsheetError, read_table
+from tests.workbooks import with_dimension as _with_dimension
 
 HEADERS = ["Code", "Nom", "Date"]
 ROWS = [
@@ -172,3 +173,138 @@ def test_a_workbook_padded_with_empty_rows_stops_at_the_row_limit(settings):
     with pytest.raises(SpreadsheetError, match="plus de 2 000 lignes"):
         read_table(data, "rempli.xlsx")
     assert time.perf_counter() - started < 2.0
+
+
+# --- issue 24: a sheet's declared size is never trusted; repeated rows and columns are expanded lazily ---------
+def test_rows_beyond_a_declared_dimension_are_read():
+    rows = [[f"C-{n}", f"nom {n}", None] for n in range(1000)]
+    data = _with_dimension(write_xlsx(HEADERS, rows), "A1:B6")
+    assert b'<dimension ref="A1:B6"/>' in data or b"A1:B6" in zipfile.ZipFile(io.BytesIO(data)).read(
+        "xl/worksheets/sheet1.xml"
+    )
+    table = read_table(data, "x.xlsx")
+    assert len(table.rows) == 1000
+    assert table.headers == HEADERS  # the third column, beyond the declared B, is read too
+    assert table.rows[-1].cells[:2] == ["C-999", "nom 999"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data_rows=st.integers(min_value=1, max_value=120),
+    declared_rows=st.integers(min_value=1, max_value=200),
+    declared_column=st.sampled_from(["A", "B", "C", "P"]),
+    blanks=st.sets(st.integers(min_value=0, max_value=119), max_size=10),
+)
+def test_crafted_dimensions_never_change_what_is_read(data_rows, declared_rows, declared_column, blanks):
+    """Whatever size a workbook declares, every row it holds is read (none added, none lost)."""
+    rows = [
+        [f"C-{n}", "x", "2025-01-01"] if n not in blanks else [None, None, None] for n in range(data_rows)
+    ]
+    if not any(row[0] for row in rows):
+        return
+    data = _with_dimension(write_xlsx(HEADERS, rows), f"A1:{declared_column}{declared_rows}")
+    table = read_table(data, "x.xlsx")
+    assert [row.cells[0] for row in table.rows] == [row[0] for row in rows if row[0]]
+    assert all(row.cells[2] == "2025-01-01" for row in table.rows)
+
+
+def _ods_with_rows(row_xml: str) -> bytes:
+    """A minimal, valid ODS whose first table holds `row_xml`."""
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        f"<office:body><office:spreadsheet><table:table table:name='F'>{row_xml}</table:table>"
+        "</office:spreadsheet></office:body></office:document-content>"
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def test_ods_repeats_are_expanded_as_written_and_trailing_padding_costs_nothing():
+    cell = '<table:table-cell office:value-type="string"><text:p>{}</text:p></table:table-cell>'
+    data = _ods_with_rows(
+        "<table:table-row>" + cell.format("Code") + cell.format("Nom") + "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="3">'
+        '<table:table-cell office:value-type="float" office:value="12.50" table:number-columns-repeated="2"/>'
+        '<table:table-cell table:number-columns-repeated="16000"/></table:table-row>'
+        '<table:table-row table:number-rows-repeated="1048000"><table:table-cell '
+        'table:number-columns-repeated="1024"/></table:table-row>'
+    )
+    table = read_table(data, "x.ods")
+    assert table.headers == ["Code", "Nom"]
+    assert [row.cells for row in table.rows] == [["12.5", "12.5"]] * 3
+
+
+def test_a_tiny_ods_repeating_a_row_200000_times_is_refused_in_bounded_memory(tmp_path):
+    """The probe's 1,360-byte ODS: one row × 100 columns repeated 200,000 times. Read in a fresh process, the
+    reader must refuse it at the row limit without expanding the sheet first (it took 2.7 GB and more)."""
+    import subprocess
+    import sys
+
+    cells = '<table:table-cell office:value-type="string" table:number-columns-repeated="100"><text:p>x</text:p></table:table-cell>'
+    data = _ods_with_rows(
+        "<table:table-row>" + cells + "</table:table-row>"
+        '<table:table-row table:number-rows-repeated="200000">' + cells + "</table:table-row>"
+    )
+    assert len(data) < 2000
+    path = tmp_path / "bombe.ods"
+    path.write_bytes(data)
+    script = (
+        "import sys\n"
+        "from bascule.core.spreadsheets import iter_raw_rows\n"
+        "kind, rows = iter_raw_rows(open(sys.argv[1], 'rb').read(), max_bytes=None)\n"
+        "count = 0\n"
+        "for cells, _ in rows:\n"
+        "    count += 1\n"
+        "    if count >= 110_000: break\n"  # read_table's raw limit at the default 100,000 rows
+        "peak = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]\n"
+        "print(count, peak)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120, check=True
+    ).stdout.split()
+    count, peak_kib = int(out[0]), int(out[1])
+    assert count == 110_000
+    assert peak_kib < 400 * 1024, f"{peak_kib / 1024:.0f} MiB"
+
+
+def test_ods_text_spaces_line_breaks_dates_booleans_and_formulas():
+    data = _ods_with_rows(
+        "<table:table-row>"
+        '<table:table-cell office:value-type="string"><text:p>A</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>B</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>C</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>D</text:p></table:table-cell>'
+        "</table:table-row><table:table-row>"
+        '<table:table-cell office:value-type="string"><text:p>un<text:s text:c="2"/>deux</text:p>'
+        "<text:p>trois</text:p></table:table-cell>"
+        '<table:table-cell office:value-type="date" office:date-value="2025-09-01"/>'
+        '<table:table-cell office:value-type="boolean" office:boolean-value="true"/>'
+        '<table:table-cell table:formula="of:=1+1" office:value-type="float" office:value="2"/>'
+        "</table:table-row>"
+    )
+    row = read_table(data, "x.ods").rows[0]
+    assert row.cells == ["un  deux\ntrois", "2025-09-01", "oui", "2"]
+    assert row.formulas == {3: "of:=1+1"}
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "ods"])
+def test_a_sheet_broken_after_its_first_rows_is_a_french_error(fmt):
+    rows = [[f"C-{n}", "x", None] for n in range(50)]
+    data = (write_xlsx if fmt == "xlsx" else write_ods)(HEADERS, rows)
+    member = "xl/worksheets/sheet1.xml" if fmt == "xlsx" else "content.xml"
+    source = zipfile.ZipFile(io.BytesIO(data))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == member:
+                content = content[: len(content) // 2] + b"<<<broken"
+            target.writestr(item, content)
+    with pytest.raises(SpreadsheetError, match="endommagé après la ligne"):
+        read_table(buffer.getvalue(), f"x.{fmt}")

@@ -198,3 +198,38 @@ def test_a_file_on_disk_is_read_as_its_bytes_are(tmp_path):
         path.write_bytes(text.encode("utf-8"))
         _same(read_path(path, THIRD_PARTY_COLUMNS), read_csv(text.encode("utf-8"), THIRD_PARTY_COLUMNS))
     assert read_path(tmp_path / "tiers1.csv", THIRD_PARTY_COLUMNS).rows_in_file == 4
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    kinds=st.lists(st.sampled_from(["good", "blank", "wide"]), min_size=1, max_size=60),
+    declared=st.integers(min_value=1, max_value=8),
+    fmt=st.sampled_from(["xlsx", "ods"]),
+)
+def test_workbooks_account_for_every_row_whatever_size_they_declare(kinds, declared, fmt):
+    """Issue 24: rows in file = rows read + rows rejected, for crafted workbooks too (a declared <dimension> far
+    smaller than the sheet, blank rows inside, values past the header; formulas: the test above) — nothing dropped silently."""
+    from bascule.core.exports import write_ods, write_xlsx
+    from tests.workbooks import with_dimension as _with_dimension
+
+    headers = HEADER.split(";")
+    rows: list[list[str]] = []
+    for number, kind in enumerate(kinds):
+        cells = _line(f"T{number}").split(";")
+        if kind == "blank":
+            cells = [""] * len(headers)
+        elif kind == "wide":
+            cells.append("en trop")
+        rows.append(cells)
+    while rows and not any(rows[-1]):
+        rows.pop()  # a workbook's trailing empty rows are not rows of the file
+    if not rows:
+        return
+    data = write_xlsx(headers, rows) if fmt == "xlsx" else write_ods(headers, rows)
+    if fmt == "xlsx":
+        data = _with_dimension(data, f"A1:C{declared}")
+    read = read_file(data, f"tiers.{fmt}", THIRD_PARTY_COLUMNS)
+    expected_good = [f"T{n}" for n, kind in enumerate(kinds[: len(rows)]) if kind == "good"]
+    assert read.rows_in_file == len(rows)
+    assert read.rows_in_file == read.rows_read + len(read.rejected)
+    assert read.frame["tiers"].to_list() == expected_good
