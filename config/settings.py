@@ -50,6 +50,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} doit être un nombre entier, pas « {value} ».") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    value = env_str(name, "").strip()
+    if not value:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} doit être un nombre, pas « {value} ».") from exc
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = env_str(name, "")
     if not value.strip():
@@ -310,6 +320,8 @@ SPECTACULAR_SETTINGS = {
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # /healthz answers 503 when tasks wait and no worker has shown a sign of life for this long (it beats every 5 s).
 BASCULE_WORKER_STALE_SECONDS = env_int("BASCULE_WORKER_STALE_SECONDS", 60)
+# How often a worker says it is alive (a thread of its own, also while a long task runs); well under the above
+BASCULE_WORKER_HEARTBEAT_SECONDS = env_float("BASCULE_WORKER_HEARTBEAT_SECONDS", 5.0)
 # The address of this site, for the links in e-mails sent outside a request (campaigns, reminders).
 BASCULE_SITE_URL = env_str("BASCULE_SITE_URL", "http://127.0.0.1:8000")
 
@@ -347,7 +359,8 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_refusals": {"()": "bascule.core.logging.OneLineRefusals"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_refusals"]}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -84,15 +84,39 @@ WORLD_EXTENSIONS = _extensions()
 
 
 @pytest.fixture
-def world(base_world: World) -> World:
-    """The base world plus what every module adds (`tests/<module>/world.py`): what the harnesses walk."""
-    for extension in WORLD_EXTENSIONS:
-        extension.extend_world(base_world)
-    return base_world
+def world(db: Any, request: Any) -> World:
+    """The base world plus what every module adds (`tests/<module>/world.py`): what the harnesses walk.
+
+    Built once per worker and replayed for each test (tests/worldcache.py); each module's conftest asks for its
+    own world the same way, with `world_of(request, <its extensions>)`.
+    """
+    return world_of(request, [extension.extend_world for extension in WORLD_EXTENSIONS])
 
 
 @pytest.fixture
-def base_world(db: Any) -> World:
+def base_world(db: Any, request: Any) -> World:
+    """Organisation only (the world of a test that asks for both: one world, the same objects)."""
+    if "world" in request.fixturenames:
+        return request.getfixturevalue("world")  # type: ignore[no-any-return]
+    return world_of(request, [])
+
+
+@pytest.fixture
+def demo(db: Any, request: Any) -> None:
+    """The full demo (`manage.py demo_data`), built once per worker and replayed (tests/worldcache.py)."""
+    from tests.worldcache import demo_data
+
+    demo_data(request)
+
+
+def world_of(request: Any, extensions: list[Any]) -> World:
+    """The base world extended by `extensions` in order, built once per worker (tests/worldcache.py)."""
+    from tests.worldcache import world_of as cached
+
+    return cached(request, build_base_world, extensions)  # type: ignore[no-any-return]
+
+
+def build_base_world() -> World:
     """Organisation only: the structures of two regions, people, and a user for each kind of access."""
     root = make_structure("ETAT", kind=K.STATE, name="État")
     ministry = make_structure("MI", parent=root, kind=K.MINISTRY, name="Ministère de l'Intérieur")
@@ -210,4 +234,4 @@ def run_worker() -> None:
     call_command("worker", batch=True, startup_delay=False, verbosity=0)
 
 
-__all__ = ["World", "run_worker"]
+__all__ = ["World", "build_base_world", "run_worker", "world_of"]

@@ -38,7 +38,8 @@ class TokenView(ObtainAuthToken):
     """Your API token, from your username and password (429 while the account is locked after failures)."""
 
     serializer_class = TokenRequestSerializer
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # ObtainAuthToken names DRF's unbounded JSON parser
+    # ObtainAuthToken names DRF's own JSON parser, unbounded: the project's parsers instead
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES  # type: ignore[assignment]
 
     @extend_schema(
         request=TokenRequestSerializer,

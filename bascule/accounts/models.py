@@ -1,8 +1,10 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from bascule.core.models import SingleLineFields
 
-class User(AbstractUser):
+
+class User(SingleLineFields, AbstractUser):
     """A login. What the user may see comes from the assignments of the person linked to it (organisation)."""
 
     daily_digest = models.BooleanField(

@@ -147,7 +147,7 @@ def article_from_ticket(*, by: Actor, ticket: Ticket) -> Article:
     return article_create(
         by=by,
         programme=ticket.programme,
-        question=anonymise(f"{ticket.subject} — {question}", ticket)[:500],
+        question=" ".join(anonymise(f"{ticket.subject} — {question}", ticket).split())[:500],
         answer=anonymise(answer, ticket),
         workstreams=[ticket.workstream] if ticket.workstream else [],
         audience=Audience.INTERNAL,

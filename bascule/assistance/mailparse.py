@@ -15,6 +15,8 @@ from email.utils import parseaddr
 
 import nh3
 
+from bascule.core.models import CONTROL_CHARACTERS
+
 NUMBER_IN_SUBJECT = re.compile(r"\[#?(\d{4}-\d{6})\]|#(\d{4}-\d{6})\b")
 OWN_HEADER = "X-Bascule-Ticket"
 AUTO_SUBJECTS = re.compile(
@@ -151,7 +153,9 @@ def parse(raw: bytes, *, attachment_max: int) -> ParsedMail:
 
 
 def _decode_header(value: str) -> str:
+    """A header as one line: folding and encoded line breaks or control characters become single spaces."""
     try:
-        return str(email.header.make_header(email.header.decode_header(value)))
+        decoded = str(email.header.make_header(email.header.decode_header(value)))
     except (LookupError, UnicodeDecodeError, ValueError, email.errors.HeaderParseError):
-        return value
+        decoded = value
+    return " ".join(CONTROL_CHARACTERS.sub(" ", decoded).split())

@@ -352,8 +352,14 @@ class Ticket(VersionedModel):
             "escalate": handle and self.is_open and self.level < Level.PROJECT,
             "answer_down": handle and self.is_open and self.level > Level.PROXIMITY,
             "reopen": (handle or level1) and self.status == TicketStatus.SOLVED,
+            # Closing twice would rewrite when it was solved and closed (resolution times, deadlines).
+            "close": self.status != TicketStatus.CLOSED
+            and (handle or requester or ((handle or level1) and self.status == TicketStatus.SOLVED)),
             "requester_reply": requester and self.status != TicketStatus.CLOSED,
-            "rate": requester and self.status in (TicketStatus.SOLVED, TicketStatus.CLOSED),
+            # Answered once, on the page as through the mailed link.
+            "rate": requester
+            and self.status in (TicketStatus.SOLVED, TicketStatus.CLOSED)
+            and self.satisfaction is None,
             "to_article": (handle or level1) and self.status in (TicketStatus.SOLVED, TicketStatus.CLOSED),
             "link_anomaly": read and handles_level(user, 3, self.programme.owner.path),
         }

@@ -464,12 +464,14 @@ def ticket_answer_down(
 
 def ticket_close(*, by: Actor, ticket: Ticket, version: int, now: datetime | None = None) -> Ticket:
     """Close a ticket (handler, or the requester who is satisfied)."""
-    abilities = ticket.get_abilities(by)
-    if not (abilities["handle"] or abilities["reopen"] or abilities["rate"] or abilities["requester_reply"]):
-        raise PermissionDenied(NOT_HANDLER)
+    if ticket.status == TicketStatus.CLOSED:
+        raise ValidationError("Ce ticket est déjà clos.")
+    require_ability(ticket, by, "close", NOT_HANDLER)
     moment = _now(now)
 
     def apply(current: Ticket) -> None:
+        if current.status == TicketStatus.CLOSED:
+            raise ValidationError("Ce ticket est déjà clos.")
         if current.status != TicketStatus.SOLVED:
             _solve(current, moment)
         current.status = TicketStatus.CLOSED
@@ -494,11 +496,13 @@ def ticket_reopen(*, by: Actor, ticket: Ticket, version: int, now: datetime | No
 
 def ticket_rate(*, by: Actor, ticket: Ticket, score: int) -> Ticket:
     """The requester's one-question satisfaction survey (1 to 5) after resolution."""
-    require_ability(ticket, by, "rate", "Seul le demandeur note la réponse reçue.")
+    require_ability(ticket, by, "rate", "Seul le demandeur note la réponse reçue, une fois.")
     if score not in range(1, 6):
         raise ValidationError({"score": "La satisfaction se note de 1 à 5."})
     with transaction.atomic():
         current = Ticket.objects.select_for_update().get(pk=ticket.pk)
+        if current.satisfaction is not None:
+            raise PermissionDenied(SATISFACTION_REFUSED)
         current.satisfaction = score
         current.version += 1
         save_historised(current, by=by, reason="Satisfaction")

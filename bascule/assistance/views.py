@@ -359,7 +359,7 @@ ticket_answer_down = _ticket_action(
     "Réponse transmise au niveau 1, qui la communiquera au demandeur.",
 )
 ticket_close = _ticket_action(
-    ("handle", "reopen", "rate", "requester_reply"),
+    ("close",),
     VersionForm,
     lambda r, t, d: services.ticket_close(by=r.user, ticket=t, version=d["version"]),
     "Ticket clos.",

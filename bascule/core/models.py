@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
 from bascule.core.fields import BoundedTextField
 from bascule.core.system import Actor
 
+# Control characters (line breaks, tabs, NUL, C1) and the Unicode line and paragraph separators
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+SINGLE_LINE = "Une seule ligne : ni retour à la ligne, ni tabulation, ni caractère de contrôle."
 
-class BaseModel(models.Model):
+
+class SingleLineFields(models.Model):
+    """A CharField is one line (a name, a code, a site): line breaks and control characters are refused by
+    full_clean() — the path of every form, service and import — with a French message. Multi-line text is a
+    TextField (BoundedTextField), which this leaves alone."""
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors: dict[str, Any] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self._meta.concrete_fields:
+            if not isinstance(field, models.CharField) or (exclude and field.name in exclude):
+                continue
+            value = getattr(self, field.attname)
+            if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+                errors.setdefault(field.name, []).append(
+                    ValidationError(SINGLE_LINE, code="control_characters")
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class BaseModel(SingleLineFields):
     """A UUID public id (the one in URLs and the API) and creation / update instants."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -70,6 +102,8 @@ class TaskRun(BaseModel):
     error = BoundedTextField("erreur", blank=True)
     started_at = models.DateTimeField("démarrée le", null=True, blank=True)
     finished_at = models.DateTimeField("terminée le", null=True, blank=True)
+    # Which worker process runs it: a run whose worker stopped beating is interrupted (services.taskrun_reap)
+    worker_id = models.CharField("worker", max_length=64, blank=True, editable=False)
 
     objects = TaskRunQuerySet.as_manager()
 
@@ -89,6 +123,18 @@ class TaskRun(BaseModel):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+    @property
+    def was_interrupted(self) -> bool:
+        """Failed because the process running it stopped (not because of its input): it may run again."""
+        return self.status == self.Status.FAILED and bool(self.params.get("interrupted"))
+
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = user.is_authenticated and (user.is_superuser or self.owner_id == user.pk)
+        return {
+            "view": view,
+            "restart": view and self.was_interrupted and not self.params.get("restarted_as"),
+        }
 
 
 class WorkerHeartbeat(models.Model):

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from bascule.core.models import TaskRun
-from bascule.core.taskruns import HANDLERS, TaskRunError
+from bascule.core.models import TaskRun, WorkerHeartbeat
+from bascule.core.taskruns import CURRENT_WORKER, HANDLERS, ON_INTERRUPTED, ON_RESTART, TaskRunError
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +90,14 @@ def taskrun_execute(*, taskrun_id: str) -> None:
     run = TaskRun.objects.select_related("owner").get(pk=taskrun_id)
     if run.status != TaskRun.Status.PENDING:
         return  # already taken (a task may be delivered twice)
-    _update(run, status=TaskRun.Status.RUNNING, started_at=timezone.now(), progress=1, message="Démarrage")
+    _update(
+        run,
+        status=TaskRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress=1,
+        message="Démarrage",
+        worker_id=CURRENT_WORKER.get(),
+    )
 
     def progress(percent: int, message: str) -> None:
         _update(run, progress=max(1, min(99, percent)), message=message[:255])
@@ -127,3 +134,77 @@ def taskrun_execute(*, taskrun_id: str) -> None:
     )
     if run.params.get("mode") != "preview":  # a preview keeps its file for the apply that may follow
         _remove_upload(run)
+
+
+INTERRUPTED = (
+    "Le traitement a été interrompu le {moment} : le processus qui l'exécutait s'est arrêté pendant l'étape "
+    "« {step} » (redémarrage du serveur, mémoire épuisée…). Rien n'a été enregistré ; vous pouvez le relancer."
+)
+
+
+def interrupted_runs(*, now: Any = None) -> Any:
+    """Runs « en cours » whose worker has shown no sign of life for BASCULE_WORKER_STALE_SECONDS: it died."""
+    from django.conf import settings
+
+    limit = (now or timezone.now()) - timedelta(seconds=settings.BASCULE_WORKER_STALE_SECONDS)
+    alive = WorkerHeartbeat.objects.filter(last_seen__gte=limit).values("worker_id")
+    return (
+        TaskRun.objects.filter(status=TaskRun.Status.RUNNING)
+        .exclude(worker_id="")
+        .exclude(worker_id__in=alive)
+    )
+
+
+def taskrun_reap(*, now: Any = None) -> int:
+    """Fail the runs whose worker died, with a French reason; each module's hook fails its own object too.
+
+    The input file is kept: an interrupted run can be restarted (`taskrun_restart`). Returns how many were failed.
+    """
+    moment = now or timezone.now()
+    failed = 0
+    for run in interrupted_runs(now=moment).select_related("owner"):
+        reason = INTERRUPTED.format(
+            moment=timezone.localtime(moment).strftime("%d/%m/%Y à %H:%M"), step=run.message or "Démarrage"
+        )
+        with transaction.atomic():
+            claimed = TaskRun.objects.filter(pk=run.pk, status=TaskRun.Status.RUNNING).update(
+                status=TaskRun.Status.FAILED,
+                error=reason,
+                finished_at=moment,
+                message="",
+                params={**run.params, "interrupted": True},
+            )
+            if not claimed:
+                continue  # finished meanwhile, or reaped by another worker
+            run.refresh_from_db()
+            hook = ON_INTERRUPTED.get(run.kind)
+            if hook is not None:
+                hook(run, reason)
+        logger.warning("Task run %s (%s) interrupted: its worker %s stopped", run.pk, run.kind, run.worker_id)
+        failed += 1
+    return failed
+
+
+def taskrun_restart(*, by: Any, run: TaskRun) -> TaskRun:
+    """Run again, once, a run that was interrupted (same kind, parameters and file), for whoever started it."""
+    from bascule.core.access import require_ability
+
+    require_ability(
+        run, by, "restart", "Seul un traitement interrompu se relance, une fois, par qui l'a lancé."
+    )
+    with transaction.atomic():
+        current = TaskRun.objects.select_for_update().get(pk=run.pk)
+        require_ability(current, by, "restart", "Ce traitement a déjà été relancé.")
+        params = {k: v for k, v in current.params.items() if k not in ("interrupted", "restarted_as")}
+        again = taskrun_start(
+            kind=current.kind,
+            label=current.label,
+            owner=current.owner,
+            params={**params, "restart_of": str(current.pk)},
+            source=current,
+        )
+        TaskRun.objects.filter(pk=current.pk).update(params={**current.params, "restarted_as": str(again.pk)})
+        hook = ON_RESTART.get(current.kind)
+        if hook is not None:
+            hook(again)
+    return again

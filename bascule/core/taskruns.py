@@ -8,6 +8,7 @@ the run in failure with a French message; any other exception too, with a generi
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 from bascule.core.imports import IMPORTERS
@@ -18,15 +19,30 @@ Progress = Callable[[int, str], None]
 Handler = Callable[[TaskRun, Progress], dict[str, Any]]
 
 HANDLERS: dict[str, Handler] = {}
+# What a module does to its own object when a run of its kind was interrupted (its worker died) or restarted:
+# e.g. the data takeover marks its run failed, then pending again.
+ON_INTERRUPTED: dict[str, Callable[[TaskRun, str], None]] = {}
+ON_RESTART: dict[str, Callable[[TaskRun], None]] = {}
+# The worker process running the current task (set by core.worker): recorded on the run it starts.
+CURRENT_WORKER: ContextVar[str] = ContextVar("bascule_current_worker", default="")
 
 
 class TaskRunError(Exception):
     """A failure the user can understand and act on (the message is shown as is)."""
 
 
-def register_handler(kind: str) -> Callable[[Handler], Handler]:
+def register_handler(
+    kind: str,
+    *,
+    on_interrupted: Callable[[TaskRun, str], None] | None = None,
+    on_restart: Callable[[TaskRun], None] | None = None,
+) -> Callable[[Handler], Handler]:
     def decorator(handler: Handler) -> Handler:
         HANDLERS[kind] = handler
+        if on_interrupted is not None:
+            ON_INTERRUPTED[kind] = on_interrupted
+        if on_restart is not None:
+            ON_RESTART[kind] = on_restart
         return handler
 
     return decorator

@@ -17,13 +17,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 from django_tasks_db.models import DBTaskResult
 
-from bascule.core.access import get_visible_or_404
+from bascule.core import services
+from bascule.core.access import get_visible_or_404, require_ability
 from bascule.core.exports import export_format, table_response
 from bascule.core.htmx import render_partial_or_full
 from bascule.core.imports import IMPORTERS, ImportReport
 from bascule.core.models import TaskRun, WorkerHeartbeat
 from bascule.core.registry import HOME_PANELS, panels_for
-from bascule.core.services import taskrun_start
+from bascule.core.services import interrupted_runs, taskrun_start
 
 
 @require_GET
@@ -37,12 +38,18 @@ def home(request: HttpRequest) -> HttpResponse:
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers and supervision: the database answers, and queued tasks have a live worker.
 
-    200 when all is well; 503 when the database does not answer, or when tasks wait and no worker has shown a
-    sign of life for BASCULE_WORKER_STALE_SECONDS (the JSON says which, with the worker's last heartbeat).
+    200 when all is well; 503 when the database does not answer, when tasks wait and no worker has shown a
+    sign of life for BASCULE_WORKER_STALE_SECONDS, or when runs are « en cours » on a worker that died and no
+    live worker has failed them yet (the JSON says which, with the worker's last heartbeat and the runs
+    interrupted over the last 24 hours).
     """
     try:
         waiting = DBTaskResult.objects.ready().count()
         last_seen = WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"]
+        stuck = interrupted_runs().count()
+        interrupted_24h = TaskRun.objects.filter(
+            params__interrupted=True, finished_at__gte=timezone.now() - timedelta(hours=24)
+        ).count()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "injoignable"}, status=503)
     alive = last_seen is not None and timezone.now() - last_seen < timedelta(
@@ -54,8 +61,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         "worker": "actif" if alive else "absent",
         "worker_last_seen": last_seen.isoformat() if last_seen else None,
         "tasks_waiting": waiting,
+        "tasks_interrupted": stuck,
+        "tasks_interrupted_24h": interrupted_24h,
     }
-    if waiting and not alive:
+    if (waiting and not alive) or stuck:
         body["status"] = "error"
         return JsonResponse(body, status=503)
     return JsonResponse(body)
@@ -93,6 +102,16 @@ def taskrun_download(request: HttpRequest, taskrun_id: str) -> FileResponse:
         raise Http404("Ce traitement n'a pas produit de document (ou il n'est plus conservé).")
     filename = run.params.get("output_filename") or run.output_file.name.rsplit("/", 1)[-1]
     return FileResponse(run.output_file.open("rb"), as_attachment=True, filename=filename)
+
+
+@require_POST
+def taskrun_restart(request: HttpRequest, taskrun_id: str) -> HttpResponse:
+    """Run again a run its worker's death interrupted (same file, same parameters), once."""
+    run = get_visible_or_404(TaskRun.objects.select_related("owner"), request.user, pk=taskrun_id)
+    require_ability(run, request.user, "restart", "Seul un traitement interrompu se relance, une fois.")
+    again = services.taskrun_restart(by=request.user, run=run)
+    messages.info(request, "Le traitement est relancé : cette page se met à jour toute seule.")
+    return redirect("core:taskrun_detail", taskrun_id=again.pk)
 
 
 @require_POST

@@ -4,15 +4,21 @@ django-tasks-db's worker stops at the first database error it does not expect (a
 server, a long lock); then imports wait "pending" forever. This one catches database errors around each turn,
 closes the broken connections, waits (1 s, 2 s, 4 s… up to 30 s) and goes on. Every few seconds it records a
 heartbeat (`WorkerHeartbeat`), which `/healthz` reads: tasks waiting with no live worker answer 503.
+
+The heartbeat is beaten by a thread of its own, so a task that runs for minutes (a ten-million-line takeover) keeps
+its worker alive; a worker that is killed stops beating, and the runs it held are failed with a French reason by
+the next worker's check (`services.taskrun_reap`, every 30 s and at start), ready to be restarted.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
 from django.utils import timezone
 from django_tasks_db.management.commands.db_worker import Worker
@@ -21,10 +27,12 @@ from django_tasks_db.utils import exclusive_transaction
 
 from bascule.core.models import WorkerHeartbeat
 from bascule.core.periodic import run_due_jobs
+from bascule.core.services import taskrun_reap
+from bascule.core.taskruns import CURRENT_WORKER
 
 logger = logging.getLogger("bascule.worker")
 
-HEARTBEAT_SECONDS = 5.0
+HEARTBEAT_SECONDS = settings.BASCULE_WORKER_HEARTBEAT_SECONDS
 PERIODIC_CHECK_SECONDS = 30.0
 MAX_BACKOFF_SECONDS = 30.0
 
@@ -43,11 +51,28 @@ class ResilientWorker(Worker):
             )
             self._last_beat = now
 
+    def beat_while_running(self, stop: threading.Event) -> None:
+        """The heartbeat thread: beats every HEARTBEAT_SECONDS until `stop`, whatever the main thread is doing."""
+        while not stop.wait(HEARTBEAT_SECONDS):
+            try:
+                WorkerHeartbeat.objects.update_or_create(
+                    worker_id=self.worker_id, defaults={"last_seen": timezone.now(), "pid": os.getpid()}
+                )
+            except DatabaseError as exc:  # a locked or restarted database: the next beat tries again
+                logger.warning("Signe de vie du worker non enregistré (%s).", exc)
+            finally:
+                connections.close_all()  # this thread's own connections
+
     def periodic(self) -> None:
         """Run the periodic jobs that are due (checked every 30 s; a failing job is recorded, not raised)."""
         now = time.monotonic()
         if now - self._last_periodic >= PERIODIC_CHECK_SECONDS:
             self._last_periodic = now
+            reaped = taskrun_reap()
+            if reaped:
+                logger.warning(
+                    "%s traitement(s) interrompu(s) par l'arrêt de leur worker : marqués en échec.", reaped
+                )
             for line in run_due_jobs():
                 logger.info("Tâche périodique — %s", line)
 
@@ -70,6 +95,19 @@ class ResilientWorker(Worker):
 
     def run(self) -> None:
         logger.info("Démarrage du traitement en arrière-plan (worker %s)", self.worker_id)
+        CURRENT_WORKER.set(self.worker_id)
+        stop = threading.Event()
+        beating = threading.Thread(
+            target=self.beat_while_running, args=(stop,), name="heartbeat", daemon=True
+        )
+        if not self.batch:
+            beating.start()
+        try:
+            self._loop()
+        finally:
+            stop.set()
+
+    def _loop(self) -> None:
         backoff = 1.0
         first = True
         while self.running:

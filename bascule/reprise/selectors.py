@@ -247,3 +247,15 @@ def rekeys(*, run: TakeoverRun) -> QuerySet[Rekey]:
 
 def kinds() -> list[tuple[str, str]]:
     return list(Kind.choices)
+
+
+def run_task(*, run: TakeoverRun, user: Actor) -> Any:
+    """The latest background task of a run that the user may see (their own), or None."""
+    from bascule.core.models import TaskRun
+
+    return (
+        TaskRun.objects.visible_to(user)
+        .filter(kind="reprise.run", params__run=str(run.pk))
+        .order_by("-created_at")
+        .first()
+    )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import time
 import zipfile
 from collections.abc import Callable
@@ -32,6 +33,8 @@ from bascule.core.writes import save_historised, update_versioned
 from bascule.organisation.models import Structure
 from bascule.reprise.engine import REFERENCE_FILES, EngineError, Inputs, Outcome, Source, run_engine
 from bascule.reprise.models import HeaderMapping, Kind, Rekey, RunCentre, TakeoverRun
+
+logger = logging.getLogger(__name__)
 
 STRUCTURE_ONLY = "Seuls les responsables de cette structure (ou le pilotage national) lancent sa reprise."
 ANOMALIES = "anomalies.parquet"
@@ -268,7 +271,16 @@ def run_execute(*, run: TakeoverRun, progress: Callable[[int, str], None] | None
     )
     try:
         outcome = run_engine(inputs_of(run), step)
-    except EngineError as exc:
+    except Exception as exc:
+        if not isinstance(exc, EngineError):
+            # Whatever broke (a reader, the memory, a bug), the run ends failed with a French reason naming the
+            # step it reached — never « en cours » forever — and the task says the same.
+            logger.exception("Takeover run %s failed at « %s »", run.pk, run.message)
+            exc = EngineError(
+                f"L'exécution s'est interrompue pendant l'étape « {run.message or 'Démarrage'} » "
+                f"({type(exc).__name__}) ; rien n'a été enregistré. Vérifiez que les fichiers s'ouvrent dans un "
+                "tableur, puis relancez ; si l'erreur revient, transmettez ce message à l'équipe technique."
+            )
         _update(
             run,
             status=TakeoverRun.Status.FAILED,
@@ -278,7 +290,7 @@ def run_execute(*, run: TakeoverRun, progress: Callable[[int, str], None] | None
             message="",
         )
         _historise(run)
-        raise
+        raise exc from None
     step(97, "Enregistrement des résultats")
     storage = run.commitments.storage
     for filename, frame in (
@@ -308,6 +320,29 @@ def run_execute(*, run: TakeoverRun, progress: Callable[[int, str], None] | None
         _historise(run)
     workstream_sync(run=run)
     return run
+
+
+def run_interrupted(*, run_id: Any, reason: str) -> None:
+    """The worker executing the run died (core's reaper): the run ends failed with the reason, not « en cours »."""
+    run = TakeoverRun.objects.filter(
+        pk=run_id, status__in=[TakeoverRun.Status.PENDING, TakeoverRun.Status.RUNNING]
+    ).first()
+    if run is None:
+        return
+    _update(
+        run, status=TakeoverRun.Status.FAILED, error=reason[:10_000], finished_at=timezone.now(), message=""
+    )
+    _historise(run)
+
+
+def run_requeue(*, run_id: Any) -> None:
+    """An interrupted run restarted (core's `taskrun_restart`, by who launched it): pending again, same files."""
+    run = TakeoverRun.objects.filter(pk=run_id, status=TakeoverRun.Status.FAILED).first()
+    if run is None:
+        return
+    _update(run, status=TakeoverRun.Status.PENDING, error="", finished_at=None, progress=0, message="")
+    run.refresh_from_db()
+    save_historised(run, by=SYSTEM, reason="Relancée après une interruption")
 
 
 def _centres(run: TakeoverRun, outcome: Outcome) -> list[RunCentre]:

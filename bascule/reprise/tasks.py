@@ -12,7 +12,24 @@ from bascule.reprise.engine import EngineError
 from bascule.reprise.models import TakeoverRun
 
 
-@register_handler("reprise.run")
+def _takeover_id(run: TaskRun) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(run.params.get("run")))
+    except ValueError:
+        return None
+
+
+def _interrupted(run: TaskRun, reason: str) -> None:
+    if (takeover_id := _takeover_id(run)) is not None:
+        services.run_interrupted(run_id=takeover_id, reason=reason)
+
+
+def _restarted(run: TaskRun) -> None:
+    if (takeover_id := _takeover_id(run)) is not None:
+        services.run_requeue(run_id=takeover_id)
+
+
+@register_handler("reprise.run", on_interrupted=_interrupted, on_restart=_restarted)
 def execute_run(run: TaskRun, progress: Progress) -> dict[str, Any]:
     try:
         run_id = uuid.UUID(str(run.params.get("run")))

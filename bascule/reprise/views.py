@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from bascule.core.access import can_write_somewhere, get_visible_or_404, require_ability
-from bascule.core.exports import FORMATS, export_format, table_response
+from bascule.core.exports import FORMATS, export_format, table_response, write_csv_frame
 from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
@@ -83,6 +83,10 @@ def run_detail(request: HttpRequest, takeoverrun_id: str) -> HttpResponse:
             for code, (severity, label) in RULES.items()
         ],
         "centres": list(run.centres.all()) if run.status == TakeoverRun.Status.SUCCEEDED else [],
+        # the user's own task of this run, whose restart the page offers when its worker died
+        "task": selectors.run_task(run=run, user=request.user)
+        if run.status == TakeoverRun.Status.FAILED
+        else None,
     }
     response = render_partial_or_full(request, "reprise/run_detail.html", "reprise/_run_status.html", context)
     if run.is_finished and getattr(request, "htmx", None):
@@ -115,9 +119,8 @@ def run_anomalies(request: HttpRequest, takeoverrun_id: str) -> HttpResponse:
         frame = selectors.anomaly_rows(run=run, filters=filters)
         stem = f"anomalies-{run.structure.code}"
         if fmt == "csv":
-            buffer = io.BytesIO(b"\xef\xbb\xbf")
-            frame.rename(selectors.ANOMALY_HEADERS, strict=False).write_csv(buffer, separator=";")
-            response = HttpResponse(buffer.getvalue(), content_type=FORMATS["csv"])
+            content = write_csv_frame(frame.rename(selectors.ANOMALY_HEADERS, strict=False))
+            response = HttpResponse(content, content_type=FORMATS["csv"])
             response["Content-Disposition"] = f'attachment; filename="{stem}-{timezone.localdate()}.csv"'
             return response
         rows = frame.head(XLSX_MAX_ROWS).iter_rows() if frame.height else iter(())

@@ -13,16 +13,14 @@ from bascule.core.roles import Role
 from bascule.organisation.models import Person, StructureKind
 from tests.assistance.imap import PASSWORD, Dovecot
 from tests.assistance.world import extend_world
-from tests.conftest import World
+from tests.conftest import World, world_of
 from tests.factories import UserFactory, give_role, make_structure
 from tests.programmes.world import extend_world as extend_programmes
 
 
 @pytest.fixture
-def world(base_world: World, settings: Any) -> World:
-    extend_programmes(base_world)
-    extend_world(base_world)
-    return base_world
+def world(db: Any, request: Any, settings: Any) -> World:
+    return world_of(request, [extend_programmes, extend_world])
 
 
 @pytest.fixture

@@ -113,3 +113,42 @@ def test_an_oversized_form_field_is_refused_with_a_french_message(world, client)
         },
     )
     assert response.status_code == 200 and "caractères" in response.content.decode()
+
+
+def test_every_single_line_field_refuses_line_breaks_and_control_characters():
+    """Issue 24: names and room sites took line breaks. Every CharField of every business model (and the
+    account) is one line, refused by full_clean() — the path of forms, services and imports — in French."""
+    from bascule.core.models import SINGLE_LINE, SingleLineFields
+
+    checked = 0
+    for model in apps.get_models():
+        if not model.__module__.startswith("bascule.") or model.__name__.startswith("Historical"):
+            continue
+        if not issubclass(model, SingleLineFields):
+            assert not any(
+                isinstance(f, models.CharField) for f in model._meta.concrete_fields if f.editable
+            ) or (
+                model.__name__
+                in {
+                    "SnapshotAction",
+                    "SnapshotWorkstream",
+                    "OutgoingMail",
+                    "TicketCounter",
+                    "RunCentre",
+                    "WorkerHeartbeat",
+                    "PeriodicRun",
+                    "SearchMiss",
+                }
+            ), f"{model.__name__} has single-line fields but no SingleLineFields"
+            continue
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.CharField) or not field.editable or field.choices:
+                continue
+            for bad in ("Jean\nDupont", "Site\r", "Salle\t2", "A\x00", "B\u2028C"):
+                instance = model(**{field.attname: bad})
+                with pytest.raises(Exception) as refused:
+                    instance.clean_fields()
+                messages = getattr(refused.value, "message_dict", {}).get(field.name, [])
+                assert SINGLE_LINE in messages, f"{model.__name__}.{field.name} accepted {bad!r}"
+            checked += 1
+    assert checked > 50

@@ -5,12 +5,10 @@ from __future__ import annotations
 import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 
 @pytest.mark.django_db
-def test_every_demo_object_passes_full_clean():
-    call_command("demo_data", verbosity=0)
+def test_every_demo_object_passes_full_clean(demo):
     checked, invalid = 0, []
     for model in apps.get_models():
         if not model.__module__.startswith("bascule.") or model.__name__.startswith("Historical"):

@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.test import Client
 from django.urls import Resolver404, resolve
 
@@ -65,8 +64,7 @@ def _crawl(client: Client) -> tuple[int, list[str]]:
 
 
 @pytest.mark.django_db
-def test_every_link_of_the_demo_answers_200_for_every_demo_user():
-    call_command("demo_data", verbosity=0)
+def test_every_link_of_the_demo_answers_200_for_every_demo_user(demo):
     report = []
     for username in DEMO_ACCOUNTS:
         client = Client()

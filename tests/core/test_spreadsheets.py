@@ -308,3 +308,24 @@ def test_a_sheet_broken_after_its_first_rows_is_a_french_error(fmt):
             target.writestr(item, content)
     with pytest.raises(SpreadsheetError, match="endommagé après la ligne"):
         read_table(buffer.getvalue(), f"x.{fmt}")
+
+
+def test_the_frame_writer_writes_what_the_row_writer_writes():
+    """Issue 24: one rule for every CSV export — a takeover's anomalies (a Polars frame) are neutralised as any list."""
+    import polars as pl
+
+    from bascule.core.exports import write_csv_frame
+
+    rows = [
+        ['=HYPERLINK("http://x")', "+33 1 02", 1],
+        ["-12.5", "@SUM(A1)", 2],
+        ["-cmd|' /C calc'!A0", 'texte; avec « guillemets » "doubles"', 3],
+        ["\tTAB", "ligne 1\nligne 2", -4],
+        ["Rennes", "", 5],
+    ]
+    headers = ["Valeur", "Autre", "Nombre"]
+    frame = pl.DataFrame(rows, schema=headers, orient="row")
+    assert write_csv_frame(frame) == write_csv(headers, rows)
+    table = read_table(write_csv_frame(frame), "a.csv")
+    assert all(not row.formulas for row in table.rows)
+    assert table.rows[0].cells[0].startswith("'=") and table.rows[1].cells[0] == "-12.5"

@@ -28,7 +28,7 @@ def test_upload_pages_refuse_a_file_over_the_limit(world, client, settings, page
     }
     response = client.post(reverse(page), data)
     assert response.status_code == 200 and "dépasse" in response.content.decode()
-    assert not TaskRun.objects.exists()
+    assert not TaskRun.objects.filter(owner=world.national).exists()
 
 
 def _storage_has(run: TaskRun, name: str) -> bool:

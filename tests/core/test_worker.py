@@ -60,7 +60,7 @@ def test_healthz_says_503_when_tasks_wait_without_a_live_worker(world, client, m
     _worker().run()  # processes the task and beats
     body = client.get("/healthz").json()
     assert body["status"] == "ok" and body["tasks_waiting"] == 0 and body["worker"] == "actif"
-    assert TaskRun.objects.get().status == TaskRun.Status.SUCCEEDED
+    assert TaskRun.objects.get(label="Aperçu").status == TaskRun.Status.SUCCEEDED
 
 
 @pytest.mark.django_db(transaction=True)
@@ -131,3 +131,108 @@ def _wait(condition, message, seconds=40.0):
             return
         time.sleep(0.2)
     raise AssertionError(message)
+
+
+# --- issue 24: a run whose worker died is failed with a French reason, counted by /healthz, and restarted -----
+def _running_on(run, worker_id, message="Lecture du fichier"):
+    TaskRun.objects.filter(pk=run.pk).update(
+        status=TaskRun.Status.RUNNING, worker_id=worker_id, message=message, started_at=timezone.now()
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_died_is_failed_counted_and_restarted_once(world, client):
+    from django.core.exceptions import PermissionDenied
+
+    from bascule.core.services import interrupted_runs, taskrun_reap, taskrun_restart
+
+    run = _preview(world.lead_bzh)
+    alive = _preview(world.lead_bzh)
+    _running_on(run, "dead-worker")
+    _running_on(alive, "live-worker")
+    WorkerHeartbeat.objects.create(worker_id="dead-worker", last_seen=timezone.now() - timedelta(minutes=5))
+    WorkerHeartbeat.objects.create(worker_id="live-worker", last_seen=timezone.now())
+    assert list(interrupted_runs()) == [TaskRun.objects.get(pk=run.pk)]
+    health = client.get("/healthz")
+    assert health.status_code == 503 and health.json()["tasks_interrupted"] == 1
+
+    assert taskrun_reap() == 1
+    assert taskrun_reap() == 0  # once
+    run.refresh_from_db()
+    assert run.status == TaskRun.Status.FAILED and run.was_interrupted
+    assert "interrompu" in run.error and "« Lecture du fichier »" in run.error
+    assert run.input_file.name  # kept for the restart
+    assert TaskRun.objects.get(pk=alive.pk).status == TaskRun.Status.RUNNING  # its worker is alive
+    body = client.get("/healthz").json()
+    assert body["tasks_interrupted"] == 0 and body["tasks_interrupted_24h"] == 1
+
+    # Only who started it restarts it, once, through the page; the new run reads the same file.
+    assert not run.get_abilities(world.lead_nor)["restart"]
+    with pytest.raises(PermissionDenied):
+        taskrun_restart(by=world.lead_nor, run=run)
+    client.force_login(world.lead_nor)
+    assert client.post(f"/traitements/{run.pk}/relancer/").status_code == 404
+    client.force_login(world.lead_bzh)
+    page = client.get(f"/traitements/{run.pk}/").content.decode()
+    assert "Relancer ce traitement" in page
+    response = client.post(f"/traitements/{run.pk}/relancer/")
+    again = TaskRun.objects.filter(label="Aperçu").exclude(pk__in=[run.pk, alive.pk]).get()
+    assert response.status_code == 302 and response["Location"] == f"/traitements/{again.pk}/"
+    assert again.input_file.name == run.input_file.name and again.params["restart_of"] == str(run.pk)
+    assert client.post(f"/traitements/{run.pk}/relancer/").status_code == 403
+    assert "Relancer ce traitement" not in client.get(f"/traitements/{run.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_takeover_run_whose_worker_died_fails_then_runs_again(world):
+    """The data takeover's own run (the probe's « En cours » for 28 minutes) follows its task."""
+    from django.core.files.base import ContentFile as File
+
+    from bascule.core.services import taskrun_execute, taskrun_reap, taskrun_restart
+    from bascule.reprise import services as reprise
+    from bascule.reprise.models import TakeoverRun
+    from tests.reprise.world import sample_files
+
+    files = sample_files()
+    takeover = reprise.run_create(
+        by=world.lead_bzh,
+        structure=world.bretagne,
+        kind="simulation",
+        commitments=File(files["commitments"], name="engagements.csv"),
+        third_parties=File(files["third_parties"], name="tiers.csv"),
+    )
+    task = TaskRun.objects.filter(kind="reprise.run", params__run=str(takeover.pk)).get()
+    _running_on(task, "dead-worker", message="Lecture des engagements")
+    TakeoverRun.objects.filter(pk=takeover.pk).update(status=TakeoverRun.Status.RUNNING, progress=5)
+    assert taskrun_reap() == 1
+    takeover.refresh_from_db()
+    assert takeover.status == TakeoverRun.Status.FAILED and "interrompu" in takeover.error
+    again = taskrun_restart(by=task.owner, run=TaskRun.objects.get(pk=task.pk))
+    takeover.refresh_from_db()
+    assert takeover.status == TakeoverRun.Status.PENDING and takeover.error == ""
+    taskrun_execute(taskrun_id=str(again.pk))
+    takeover.refresh_from_db()
+    assert takeover.status == TakeoverRun.Status.SUCCEEDED
+    reasons = list(takeover.history.values_list("history_change_reason", flat=True))
+    assert "Relancée après une interruption" in reasons
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_thread_beats_while_the_main_thread_is_busy(world, monkeypatch):
+    """A task running for minutes must not look like a dead worker: a thread of its own beats meanwhile."""
+    import threading
+
+    monkeypatch.setattr("bascule.core.worker.HEARTBEAT_SECONDS", 0.05)
+    worker = _worker(worker_id="busy-worker")
+    stop = threading.Event()
+    beating = threading.Thread(target=worker.beat_while_running, args=(stop,))
+    beating.start()
+    try:
+        _wait(lambda: WorkerHeartbeat.objects.filter(worker_id="busy-worker").exists(), "no beat", seconds=10)
+        first = WorkerHeartbeat.objects.get(worker_id="busy-worker").last_seen
+        time.sleep(0.3)  # the main thread is « busy »
+        assert WorkerHeartbeat.objects.get(worker_id="busy-worker").last_seen > first
+    finally:
+        stop.set()
+        beating.join(timeout=5)
+    assert not beating.is_alive()

@@ -3,17 +3,16 @@ module — the data takeover moving its workstream — never changes these figur
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.committees.world import extend_world as extend_committees
-from tests.conftest import World
+from tests.conftest import World, world_of
 from tests.indicators.world import extend_world as extend_indicators
 from tests.programmes.world import extend_world as extend_programmes
 
 
 @pytest.fixture
-def world(base_world: World) -> World:
-    extend_programmes(base_world)
-    extend_committees(base_world)
-    extend_indicators(base_world)
-    return base_world
+def world(db: Any, request: Any) -> World:
+    return world_of(request, [extend_programmes, extend_committees, extend_indicators])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from tests.conftest import run_worker
 from tests.e2e.conftest import serious_violations
@@ -26,10 +25,9 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_import_then_matrix_then_conflicting_edit(live_server, browser, artifacts):
+def test_import_then_matrix_then_conflicting_edit(demo, live_server, browser, artifacts):
     from playwright.sync_api import expect
 
-    call_command("demo_data", verbosity=0)
     base = live_server.url
     first = browser.new_context(locale="fr-FR").new_page()
     _login(first, base, "national")

@@ -7,7 +7,6 @@ import re
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from bascule.organisation.models import Person
 from tests.conftest import run_worker
@@ -28,10 +27,9 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_campaign_then_update_then_committee_then_report(live_server, browser, artifacts):
+def test_campaign_then_update_then_committee_then_report(demo, live_server, browser, artifacts):
     from playwright.sync_api import expect
 
-    call_command("demo_data", verbosity=0)
     base = live_server.url
     national = browser.new_context(locale="fr-FR").new_page()
     _login(national, base, "national")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from tests.e2e.conftest import serious_violations
 
@@ -20,10 +19,9 @@ def _login(page, base, username):
     page.get_by_role("button", name="Se connecter").click()
 
 
-def test_dashboard_indicator_and_home(live_server, browser, artifacts):
+def test_dashboard_indicator_and_home(demo, live_server, browser, artifacts):
     from playwright.sync_api import expect
 
-    call_command("demo_data", verbosity=0)
     base = live_server.url
     page = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}).new_page()
     _login(page, base, "national")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from bascule.organisation.models import Structure
 from tests.e2e.conftest import serious_violations
@@ -19,10 +18,9 @@ def _check_accessibility(page, checked):
     checked.append(page.url)
 
 
-def test_bretagne_lead_browses_edits_and_sees_history(live_server, page, artifacts):
+def test_bretagne_lead_browses_edits_and_sees_history(demo, live_server, page, artifacts):
     from playwright.sync_api import expect
 
-    call_command("demo_data", verbosity=0)
     checked: list[str] = []
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(re.compile(r"/compte/connexion/"))

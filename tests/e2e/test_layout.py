@@ -4,7 +4,6 @@ overlap, and nothing widens the page on a phone. Screenshots land in test-result
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from bascule.programmes.models import Programme
 from tests.e2e.test_action_plan_journey import _accessible, _login
@@ -24,8 +23,7 @@ LABELS_OVERLAP = """() => {
 PAGE_WIDTH = "() => [document.documentElement.scrollWidth, window.innerWidth]"
 
 
-def test_action_list_and_timeline_are_readable_at_1366_and_320(live_server, browser, artifacts):
-    call_command("demo_data", verbosity=0)
+def test_action_list_and_timeline_are_readable_at_1366_and_320(demo, live_server, browser, artifacts):
     page = browser.new_context(locale="fr-FR", viewport={"width": 1366, "height": 900}).new_page()
     _login(page, live_server.url, "national")
     page.wait_for_url(f"{live_server.url}/")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from tests.conftest import run_worker
 from tests.e2e.conftest import serious_violations
@@ -18,12 +17,11 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_import_then_table_then_scenario(live_server, page, artifacts, tmp_path):
+def test_import_then_table_then_scenario(demo, live_server, page, artifacts, tmp_path):
     from playwright.sync_api import expect
 
     from bascule.sizing.models import Sizing
 
-    call_command("demo_data", verbosity=0)
     sizing = Sizing.objects.get(based_on__isnull=True)
     base = live_server.url
     page.goto(f"{base}/compte/connexion/")

@@ -4,7 +4,6 @@ results show; the demo survey's results show the published counts."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from tests.e2e.conftest import serious_violations
 
@@ -16,7 +15,7 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_build_send_answer_results(live_server, page, artifacts):
+def test_build_send_answer_results(demo, live_server, page, artifacts):
     from playwright.sync_api import expect
 
     from bascule.organisation.models import Structure
@@ -24,7 +23,6 @@ def test_build_send_answer_results(live_server, page, artifacts):
     from bascule.surveys.models import Answer, Survey
     from bascule.surveys.services import answer_token
 
-    call_command("demo_data", verbosity=0)
     base = live_server.url
     page.goto(f"{base}/compte/connexion/")
     page.get_by_label("Identifiant").fill("national")

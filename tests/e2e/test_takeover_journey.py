@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
 from tests.conftest import run_worker
 from tests.e2e.conftest import serious_violations
@@ -19,14 +18,13 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_upload_progress_anomalies_report(live_server, page, artifacts, tmp_path: Path):
+def test_upload_progress_anomalies_report(demo, live_server, page, artifacts, tmp_path: Path):
     from playwright.sync_api import expect
 
     from bascule.organisation.models import Structure
     from bascule.reprise.models import TakeoverRun
     from tests.reprise.world import sample_files
 
-    call_command("demo_data", verbosity=0)
     files = sample_files()
     for name, data in files.items():
         (tmp_path / f"{name}.bin").write_bytes(data)

@@ -7,7 +7,6 @@ from datetime import date
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 
 from tests.conftest import run_worker
 from tests.e2e.conftest import serious_violations
@@ -20,7 +19,7 @@ def _accessible(page):
     assert not violations, f"{page.url}: {violations}"
 
 
-def test_census_schedule_invitation_attendance(live_server, page, artifacts):
+def test_census_schedule_invitation_attendance(demo, live_server, page, artifacts):
     from icalendar import Calendar
     from playwright.sync_api import expect
 
@@ -28,7 +27,6 @@ def test_census_schedule_invitation_attendance(live_server, page, artifacts):
     from bascule.training.models import Seat, Session, TrainingPlan
     from bascule.training.services import current_plan, problem_for
 
-    call_command("demo_data", verbosity=0)
     plan = TrainingPlan.objects.get(region__code="R53")
     base = live_server.url
     page.goto(f"{base}/compte/connexion/")

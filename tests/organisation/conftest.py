@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, world_of
 
 
 @pytest.fixture
-def world(base_world: World) -> World:
-    return base_world
+def world(db: Any, request: Any) -> World:
+    return world_of(request, [])

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, world_of
 from tests.programmes.world import extend_world
 
 
 @pytest.fixture
-def world(base_world: World) -> World:
-    extend_world(base_world)
-    return base_world
+def world(db: Any, request: Any) -> World:
+    return world_of(request, [extend_world])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from tests.conftest import World
+from tests.conftest import World, world_of
 from tests.programmes.world import extend_world as extend_programmes
 from tests.sizing.world import extend_world
 
 
 @pytest.fixture
-def world(base_world: World) -> World:
-    extend_programmes(base_world)
-    extend_world(base_world)
-    return base_world
+def world(db: Any, request: Any) -> World:
+    return world_of(request, [extend_programmes, extend_world])
