@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -24,7 +25,7 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from bascule.core.imports import IMPORTERS
@@ -173,7 +174,11 @@ def _try_routes(world: Any, user: Any, own: Person) -> None:
         probe = client.post(url, {}, format="json" if route.is_api else None)
         if probe.status_code == 405 and not route.is_api:
             continue
-        for role in Role.values:
+        fields = _accepted_fields(client, route, url)
+        if fields is not None and not fields & POWER_FIELDS:
+            continue  # takes no role, structure, parent, person, perimeter or level: nothing to escalate with
+        roles = Role.values if fields is None or "role" in fields else Role.values[:1]
+        for role in roles:
             for target in (world.root, world.bretagne, world.normandie):
                 body = _payload(role, target, own, version)
                 if route.is_api:
@@ -181,6 +186,40 @@ def _try_routes(world: Any, user: Any, own: Person) -> None:
                     client.patch(url, body, format="json")
                 else:
                     client.post(url, body)
+
+
+# What a payload could gain power through: a role, where it applies (structure, parent, region, department,
+# code), whom (person), a perimeter or a support level.
+POWER_FIELDS = frozenset(
+    {"role", "structure", "parent", "person", "region", "department", "code", "perimeter", "level", "kind"}
+)
+FORM_FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
+
+
+def _accepted_fields(client: Any, route: Route, url: str) -> frozenset[str] | None:
+    """The fields a write route reads: its serializer's (API), or those of the form its page shows; None when they
+    cannot be known (a POST-only page), in which case every payload is sent."""
+    if route.is_api:
+        from rest_framework.generics import GenericAPIView
+
+        match = resolve(url)
+        viewset = getattr(match.func, "cls", None)
+        if (
+            viewset is None
+            or getattr(viewset, "get_serializer_class", None) is not GenericAPIView.get_serializer_class
+        ):
+            return None  # a serializer chosen per request: do not guess
+        serializer = getattr(match.func, "initkwargs", {}).get("serializer_class") or viewset.serializer_class
+        if serializer is None:
+            return None
+        try:
+            return frozenset(serializer().fields)
+        except Exception:  # a serializer that needs its context: do not guess
+            return None
+    page = client.get(url)
+    if page.status_code != 200 or "text/html" not in page.get("Content-Type", ""):
+        return None
+    return frozenset(FORM_FIELD.findall(page.content.decode()))
 
 
 def _try_imports(world: Any, user: Any, own: Person) -> None:
