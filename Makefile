@@ -69,11 +69,11 @@ test: messages
 
 test-sqlite:
 	@echo "== Suite complète sur SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -n 2 -q
+	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist worksteal -q --durations=15
 
 test-postgres:
 	@echo "== Suite complète sur PostgreSQL ($${DATABASE_URL%%@*}@…) =="
-	$(BIN)/pytest -n 2 -q
+	BASCULE_TESTS_DATABASE_ONLY=1 $(BIN)/pytest -n 2 --dist worksteal -q --durations=15
 
 quality: install
 	$(BIN)/ruff format --check .

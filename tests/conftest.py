@@ -29,6 +29,27 @@ from tests.factories import PersonFactory, UserFactory, give_role, make_structur
 K = StructureKind
 
 
+DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """On the second backend (`BASCULE_TESTS_DATABASE_ONLY=1`, set by `make test-postgres`), the tests that touch
+    no database are left out: the SQLite run has already run them, and they would prove nothing more."""
+    import os
+
+    if os.environ.get("BASCULE_TESTS_DATABASE_ONLY") != "1":
+        return
+    kept, left = [], []
+    for item in items:
+        uses_database = item.get_closest_marker("django_db") is not None or bool(
+            DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        )
+        (kept if uses_database else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"

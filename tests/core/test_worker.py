@@ -236,3 +236,64 @@ def test_the_heartbeat_thread_beats_while_the_main_thread_is_busy(world, monkeyp
         stop.set()
         beating.join(timeout=5)
     assert not beating.is_alive()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a real worker process shares the database")
+def test_a_real_worker_killed_mid_task_leaves_a_run_that_is_failed_and_restartable(world, settings, tmp_path):
+    """The probe's case for real: a worker process beats while it runs a long import, is killed (SIGKILL), stops
+    beating; its run is then seen as interrupted (/healthz 503), failed with a French reason, and restartable."""
+    import signal
+
+    from bascule.core.services import interrupted_runs, taskrun_reap
+
+    database = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env.update(
+        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        BASCULE_VAR_DIR=str(tmp_path),
+        BASCULE_WORKER_HEARTBEAT_SECONDS="0.2",
+    )
+    rows = "".join(f"SVC-{n};Service {n};Service;R53\n" for n in range(90_000))
+    worker = subprocess.Popen(
+        [sys.executable, "manage.py", "worker", "--interval", "0.1", "--no-startup-delay"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(lambda: WorkerHeartbeat.objects.exists(), "the worker never beat")
+        run = taskrun_start(
+            kind="import",
+            label="Gros aperçu",
+            owner=world.lead_bzh,
+            input_file=ContentFile(("Code;Nom;Type;Rattachement\n" + rows).encode(), name="gros.csv"),
+            params={"importer": "organisation.structures", "mode": "preview"},
+        )
+        _wait(
+            lambda: TaskRun.objects.get(pk=run.pk).status == TaskRun.Status.RUNNING, "never ran", seconds=60
+        )
+        running = TaskRun.objects.get(pk=run.pk)
+        assert running.worker_id
+        beat = WorkerHeartbeat.objects.get(worker_id=running.worker_id).last_seen
+        time.sleep(0.8)  # the main thread is busy with the import; the heartbeat thread is not
+        assert TaskRun.objects.get(pk=run.pk).status == TaskRun.Status.RUNNING, "the import was too short"
+        assert WorkerHeartbeat.objects.get(worker_id=running.worker_id).last_seen > beat
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=20)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    settings.BASCULE_WORKER_STALE_SECONDS = 1
+    time.sleep(1.5)
+    assert [r.pk for r in interrupted_runs()] == [run.pk]
+    from django.test import Client
+
+    health = Client().get("/healthz")
+    assert health.status_code == 503 and health.json()["tasks_interrupted"] == 1
+    assert taskrun_reap() == 1
+    failed = TaskRun.objects.get(pk=run.pk)
+    assert failed.status == TaskRun.Status.FAILED and "interrompu" in failed.error
+    assert failed.get_abilities(world.lead_bzh)["restart"]
