@@ -69,11 +69,13 @@ test: messages
 
 test-sqlite:
 	@echo "== Suite complète sur SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -n 2 --dist worksteal -q --durations=15
+	@start=$$SECONDS; env -u DATABASE_URL $(BIN)/pytest -n 2 --dist worksteal -q --durations=15; status=$$?; \
+	  echo "== SQLite : $$((SECONDS - start)) s =="; exit $$status
 
 test-postgres:
 	@echo "== Suite complète sur PostgreSQL ($${DATABASE_URL%%@*}@…) =="
-	BASCULE_TESTS_DATABASE_ONLY=1 $(BIN)/pytest -n 2 --dist worksteal -q --durations=15
+	@start=$$SECONDS; BASCULE_TESTS_DATABASE_ONLY=1 $(BIN)/pytest -n 2 --dist worksteal -q --durations=15; \
+	  status=$$?; echo "== PostgreSQL : $$((SECONDS - start)) s =="; exit $$status
 
 quality: install
 	$(BIN)/ruff format --check .

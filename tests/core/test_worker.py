@@ -89,14 +89,7 @@ def test_the_worker_keeps_going_after_database_errors(world, monkeypatch, caplog
 )
 def test_killing_the_workers_database_connection_does_not_stop_it(world, settings, tmp_path):
     """A real worker process; its PostgreSQL connection is terminated; it reconnects and runs the next task."""
-    database = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(
-        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        BASCULE_VAR_DIR=str(tmp_path),
-        CONN_MAX_AGE="600",
-    )
+    env = _worker_env(settings, tmp_path, CONN_MAX_AGE="600")
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--interval", "0.2", "--no-startup-delay"],
         cwd=ROOT,
@@ -122,6 +115,19 @@ def test_killing_the_workers_database_connection_does_not_stop_it(world, setting
         worker.terminate()
         output = worker.communicate(timeout=20)[0]
     assert "Traceback" not in output or "Base de données indisponible" in output
+
+
+def _worker_env(settings, tmp_path, **extra):
+    """The environment of a real `manage.py worker` process on the test's PostgreSQL database."""
+    database = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
+    env.update(
+        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+        MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        BASCULE_VAR_DIR=str(tmp_path),
+        **extra,
+    )
+    return env
 
 
 def _wait(condition, message, seconds=40.0):
@@ -247,14 +253,7 @@ def test_a_real_worker_killed_mid_task_leaves_a_run_that_is_failed_and_restartab
 
     from bascule.core.services import interrupted_runs, taskrun_reap
 
-    database = connection.settings_dict
-    env = {k: v for k, v in os.environ.items() if k != "DEBUG"}
-    env.update(
-        DATABASE_URL=f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        MEDIA_ROOT=str(settings.MEDIA_ROOT),
-        BASCULE_VAR_DIR=str(tmp_path),
-        BASCULE_WORKER_HEARTBEAT_SECONDS="0.2",
-    )
+    env = _worker_env(settings, tmp_path, BASCULE_WORKER_HEARTBEAT_SECONDS="0.2")
     rows = "".join(f"SVC-{n};Service {n};Service;R53\n" for n in range(90_000))
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "worker", "--interval", "0.1", "--no-startup-delay"],
