@@ -7,6 +7,8 @@ from bascule.core.models import SingleLineFields
 class User(SingleLineFields, AbstractUser):
     """A login. What the user may see comes from the assignments of the person linked to it (organisation)."""
 
+    no_history = "a login: what it may do comes from its person's assignments, which are historised; failed logins are logged by django-axes"
+
     daily_digest = models.BooleanField(
         "résumé quotidien par courriel",
         default=True,

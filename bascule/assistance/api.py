@@ -27,7 +27,7 @@ from bascule.assistance.models import (
     TicketMessage,
     TicketStatus,
 )
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import InputSerializer, ObjectSerializer, PerimeterViewSet
 from bascule.core.fields import SEARCH_MAX
 from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import Programme, WorkstreamTemplate
@@ -41,7 +41,7 @@ class MessageSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         fields = ["id", "kind", "author_name", "level", "body", "created_at"]
 
 
-class TicketSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class TicketSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     workstream = serializers.CharField(source="workstream.name", read_only=True, default=None)
     structure = serializers.CharField(source="structure.code", read_only=True)
@@ -89,7 +89,7 @@ class TicketDetailSerializer(TicketSerializer):
         return MessageSerializer(shown, many=True).data  # type: ignore[return-value]
 
 
-class TicketCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class TicketCreateSerializer(InputSerializer):
     programme = serializers.CharField(max_length=40, help_text="code du programme")
     subject = serializers.CharField(max_length=255)
     body = serializers.CharField(max_length=BODY_MAX)
@@ -112,7 +112,7 @@ class TicketCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class ReplySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReplySerializer(InputSerializer):
     version = serializers.IntegerField(min_value=1)
     body = serializers.CharField(max_length=BODY_MAX)
     then = serializers.ChoiceField(
@@ -121,7 +121,7 @@ class ReplySerializer(serializers.Serializer):  # type: ignore[type-arg]
     )
 
 
-class EscalateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class EscalateSerializer(InputSerializer):
     version = serializers.IntegerField(min_value=1)
     diagnosis = serializers.CharField(max_length=BODY_MAX)
 
@@ -216,7 +216,7 @@ class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
         return Response(TicketSerializer(saved).data)
 
 
-class ArticleSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ArticleSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     workstreams = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)  # type: ignore[var-annotated]
 

@@ -10,9 +10,14 @@ class AssistanceConfig(AppConfig):
         from datetime import timedelta
 
         from bascule.assistance import operations, selectors, tasks
+        from bascule.assistance.models import writes_articles
         from bascule.core import registry
+        from bascule.core.access import can_write_somewhere
 
         registry.register_user_ability("assistance.intake", selectors.can_take_calls)
+        registry.register_user_ability("assistance.add_anomaly", selectors.files_anomalies)
+        registry.register_user_ability("assistance.add_mailbox", can_write_somewhere)
+        registry.register_user_ability("assistance.write_articles", writes_articles)
         registry.register_home_panel(
             registry.Panel("assistance/home_panel.html", lambda user: selectors.home(user=user), 12)
         )

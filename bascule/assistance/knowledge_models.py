@@ -10,7 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from bascule.assistance.models import SUPPORT_ROLES, Ticket, handles_level
+from bascule.assistance.levels import SUPPORT_ROLES, handles_level
 from bascule.core.access import can_write_somewhere, has_perimeter, role_paths
 from bascule.core.fields import BoundedTextField
 from bascule.core.models import VersionedModel
@@ -67,7 +67,7 @@ class Article(VersionedModel):
     )
     author_name = models.CharField("auteur", max_length=255, blank=True)
     source_ticket = models.ForeignKey(
-        Ticket,
+        "assistance.Ticket",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -134,6 +134,8 @@ class SearchMiss(models.Model):
     FAQ are counted apart (`public`) and bounded (knowledge.search_miss_record), so that nobody without an account
     writes into staff's list.
     """
+
+    no_history = "a counter of searches that found nothing, incremented on each miss"
 
     programme = models.ForeignKey(
         Programme, on_delete=models.CASCADE, related_name="+", null=True, blank=True

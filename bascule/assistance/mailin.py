@@ -30,7 +30,6 @@ from imap_tools.errors import MailboxLoginError, UnexpectedCommandStatusError
 from bascule.assistance import services
 from bascule.assistance.mailparse import ParsedMail, parse
 from bascule.assistance.models import (
-    Attachment,
     Channel,
     InboundMail,
     InboundOutcome,
@@ -98,24 +97,22 @@ def find_thread(parsed: ParsedMail) -> Ticket | None:
     return None
 
 
-def _attach(message: TicketMessage, parsed: ParsedMail) -> None:
+def _body(parsed: ParsedMail) -> str:
+    """The message's text, with a note naming the attachments too large to keep (the raw message keeps them)."""
+    dropped = [f"« {i.filename} » ({i.size // 1024} Ko)" for i in parsed.attachments if i.content is None]
+    if not dropped:
+        return parsed.text
     limit = settings.BASCULE_SUPPORT_ATTACHMENT_MAX_BYTES
-    dropped = []
-    for item in parsed.attachments:
-        if item.content is None:
-            dropped.append(f"« {item.filename} » ({item.size // 1024} Ko)")
-            continue
-        attachment = Attachment(
-            message=message, filename=item.filename, content_type=item.content_type, size=item.size
-        )
-        attachment.file.save(item.filename, ContentFile(item.content), save=False)
-        attachment.save()
-    if dropped:
-        note = (
-            f"\n\n[Pièce(s) jointe(s) non conservée(s), au-delà de {limit // (1024 * 1024)} Mo : "
-            f"{', '.join(dropped)}. Le message brut est conservé.]"
-        )
-        TicketMessage.objects.filter(pk=message.pk).update(body=(message.body + note)[:100_000])
+    note = (
+        f"\n\n[Pièce(s) jointe(s) non conservée(s), au-delà de {limit // (1024 * 1024)} Mo : "
+        f"{', '.join(dropped)}. Le message brut est conservé.]"
+    )
+    return parsed.text[: 100_000 - len(note)] + note
+
+
+def _attach(message: TicketMessage, parsed: ParsedMail) -> None:
+    kept = [(i.filename, i.content_type, i.content) for i in parsed.attachments if i.content is not None]
+    services.attachments_add(message, kept)
 
 
 def _new_ticket(mailbox: Mailbox, parsed: ParsedMail, now: datetime, parent: Ticket | None) -> Ticket:
@@ -124,7 +121,7 @@ def _new_ticket(mailbox: Mailbox, parsed: ParsedMail, now: datetime, parent: Tic
         by=SYSTEM,
         programme=mailbox.programme,
         subject=parsed.subject,
-        body=parsed.text,
+        body=_body(parsed),
         html=parsed.html,
         requester=person,
         requester_email=parsed.from_email,
@@ -134,10 +131,8 @@ def _new_ticket(mailbox: Mailbox, parsed: ParsedMail, now: datetime, parent: Tic
         workstream=detect(mailbox.programme, parsed.subject),
         message_id=parsed.message_id,
         now=now,
+        parent=parent,
     )
-    if parent is not None:
-        Ticket.objects.filter(pk=ticket.pk).update(parent=parent)
-        ticket.parent = parent
     return ticket
 
 
@@ -171,7 +166,7 @@ def ingest(mailbox: Mailbox, *, uidvalidity: int, uid: int, raw: bytes, now: dat
             if ticket is not None and (ticket.status != TicketStatus.CLOSED or parsed.automatic):
                 message = services.incoming_add(
                     ticket,
-                    body=parsed.text,
+                    body=_body(parsed),
                     html=parsed.html,
                     from_email=parsed.from_email,
                     author_name=parsed.from_name,

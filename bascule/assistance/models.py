@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from bascule.assistance.levels import LEVEL_ROLES, SUPPORT_ROLES, handles_level
 from bascule.core.access import (
     can_read_path,
     can_write_path,
@@ -28,22 +29,7 @@ from bascule.core.system import Actor
 from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import PerimeterWideQuerySet, Programme, WorkstreamTemplate
 
-# Who answers at each level, besides the editors of the handling structure (and national steering).
-LEVEL_ROLES: dict[int, tuple[str, ...]] = {
-    1: (Role.PROXIMITY_REFERENT, Role.BUSINESS_REFERENT),
-    2: (Role.SUPPORT_POLE_AGENT,),
-    3: (Role.CPU, Role.CPI),
-}
-SUPPORT_ROLES = frozenset(role for roles in LEVEL_ROLES.values() for role in roles)
-
-
-def handles_level(user: Actor, level: int, path: str | None) -> bool:
-    """Whether the user answers tickets of `level` handled by the structure at `path`."""
-    if not path:
-        return False
-    if can_write_path(user, path):
-        return True
-    return any(path.startswith(prefix) for role in LEVEL_ROLES[level] for prefix in role_paths(user, role))
+__all__ = ["LEVEL_ROLES", "SUPPORT_ROLES", "handles_level"]  # from levels.py, importable here as before
 
 
 class SupportPolicy(VersionedModel):
@@ -430,6 +416,8 @@ class AttachmentQuerySet(models.QuerySet["Attachment"]):
 
 
 class Attachment(BaseModel):
+    no_history = "a file as received, never changed; it goes only with its message"
+
     message = models.ForeignKey(TicketMessage, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField("fichier", upload_to=_attachment_path, max_length=255)
     filename = models.CharField("nom", max_length=255)
@@ -511,6 +499,8 @@ class InboundOutcome(models.TextChoices):
 class InboundMail(BaseModel):
     """Each message read from a mailbox, kept raw: the Message-ID is unique, so nothing becomes two tickets."""
 
+    no_history = "the raw message as read from the mailbox, never changed (the intake log)"
+
     mailbox = models.ForeignKey(Mailbox, on_delete=models.CASCADE, related_name="inbound")
     uidvalidity = models.BigIntegerField()
     uid = models.BigIntegerField()
@@ -534,6 +524,8 @@ class InboundMail(BaseModel):
 class OutgoingMail(models.Model):
     """Each mail the desk sent (or did not): what caps count, and the Message-IDs that replies thread on."""
 
+    no_history = "the log of mails sent, one row written once per mail"
+
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="outgoing")
     recipient = models.EmailField(max_length=254, db_index=True)
     kind = models.CharField(max_length=30)
@@ -552,6 +544,8 @@ class OutgoingMail(models.Model):
 class TicketCounter(models.Model):
     """The last ticket number given in a year (#2026-000123), taken under a row lock."""
 
+    no_history = "technical: the last number given, taken under a row lock"
+
     year = models.PositiveSmallIntegerField(primary_key=True)
     last = models.PositiveIntegerField(default=0)
 
@@ -569,4 +563,4 @@ from bascule.assistance.knowledge_models import (  # noqa: E402
     writes_articles,
 )
 
-__all__ = ["Article", "ArticleQuerySet", "Audience", "Review", "SearchMiss", "writes_articles"]
+__all__ += ["Article", "ArticleQuerySet", "Audience", "Review", "SearchMiss", "writes_articles"]

@@ -28,6 +28,7 @@ from bascule.assistance.models import (
     handles_level,
 )
 from bascule.core.access import can_write_somewhere, role_paths
+from bascule.core.roles import Role
 from bascule.core.system import Actor
 from bascule.programmes.models import Programme
 
@@ -38,6 +39,15 @@ LIST_RELATED = ("programme", "workstream", "structure", "handling_structure", "a
 def can_take_calls(user: Actor) -> bool:
     """Phone intake is for level-1 support (referents, CFA) and the editors of a perimeter."""
     return can_write_somewhere(user) or any(role_paths(user, r) for r in LEVEL_ROLES[1])
+
+
+def files_anomalies(user: Actor) -> bool:
+    """Anomalies are the project team's: whoever answers level 3 for a programme they see (the service checks
+    the programme chosen)."""
+    return any(
+        handles_level(user, 3, p.owner.path)
+        for p in Programme.objects.visible_to(user).select_related("owner").only("owner__path")
+    )
 
 
 @dataclass
@@ -181,7 +191,9 @@ def kb_search(
 def home(*, user: Actor) -> dict[str, Any] | None:
     """The home panel: my queue (count, nearest deadlines), my own requests."""
     mine = (
-        list(queue(user=user)[:5]) if can_take_calls(user) or role_paths(user, "support_pole_agent") else []
+        list(queue(user=user)[:5])
+        if can_take_calls(user) or role_paths(user, Role.SUPPORT_POLE_AGENT)
+        else []
     )
     own = (
         list(

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,7 @@ from bascule.assistance.mailout import send_ticket_mail
 from bascule.assistance.models import (
     LEVEL_ROLES,
     Anomaly,
+    Attachment,
     Category,
     Channel,
     Level,
@@ -111,6 +113,20 @@ def add_message(
     return message
 
 
+def attachments_add(message: TicketMessage, files: Iterable[tuple[str, str, bytes]]) -> list[Attachment]:
+    """Keep the files of a message (name, content type, content), each with its size."""
+    kept = []
+    for filename, content_type, content in files:
+        attachment = Attachment(
+            message=message, filename=filename, content_type=content_type, size=len(content)
+        )
+        attachment.file.save(filename, ContentFile(content), save=False)
+        attachment.full_clean()
+        attachment.save()  # kept as received, never changed: no history (see Attachment)
+        kept.append(attachment)
+    return kept
+
+
 # --- intake ---------------------------------------------------------------------------------------------
 def ticket_create(
     *,
@@ -130,6 +146,7 @@ def ticket_create(
     html: str = "",
     message_id: str = "",
     now: datetime | None = None,
+    parent: Ticket | None = None,
 ) -> Ticket:
     """Open a ticket routed to level 1 of the requester's structure (a person of the referential, or an address).
 
@@ -170,6 +187,7 @@ def ticket_create(
         handling_structure=routes[1],
         subject=subject.strip()[:255] or "(sans objet)",
         created_at=moment,
+        parent=parent,  # a follow-up of a closed ticket (mail intake)
     )
     with transaction.atomic():
         ticket.number = _next_number(moment)

@@ -27,12 +27,11 @@ from bascule.assistance.models import (
     Mailbox,
     Review,
     SupportPolicy,
-    handles_level,
-    writes_articles,
 )
-from bascule.core.access import can_write_somewhere, get_visible_or_404, public_page, require_ability
+from bascule.core.access import get_visible_or_404, public_page, require_ability, require_user_ability
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
+from bascule.core.registry import user_can
 from bascule.programmes.models import Programme
 
 _ARTICLES = Article.objects.select_related("programme__owner").prefetch_related("workstreams")
@@ -59,7 +58,7 @@ def kb_list(request: HttpRequest) -> HttpResponse:
         selectors.kb_search(user=request.user, query=query, programme=programme) if query.strip() else None
     )
     published = selectors.published_articles(programme=programme)
-    writer = writes_articles(request.user)
+    writer = user_can(request.user, "assistance.write_articles")
     drafts = (
         list(_ARTICLES.exclude(review__in=[Review.PUBLISHED, Review.ARCHIVED]).order_by("-updated_at")[:50])
         if writer
@@ -80,8 +79,7 @@ def kb_list(request: HttpRequest) -> HttpResponse:
 
 
 def article_create(request: HttpRequest) -> HttpResponse:
-    if not writes_articles(request.user):
-        raise PermissionDenied("Les articles sont écrits par les équipes d'assistance.")
+    require_user_ability(request.user, "assistance.write_articles")
     programme = (
         Programme.objects.visible_to(request.user).filter(pk=request.POST.get("programme") or None).first()
     )
@@ -195,16 +193,12 @@ def anomaly_list(request: HttpRequest) -> HttpResponse:
     anomalies = (
         Anomaly.objects.visible_to(request.user).select_related("programme").annotate(linked=Count("tickets"))
     )
-    can_create = any(
-        handles_level(request.user, 3, p.owner.path)
-        for p in Programme.objects.visible_to(request.user).select_related("owner")
-    )
+    can_create = user_can(request.user, "assistance.add_anomaly")
     return render(request, "assistance/anomaly_list.html", {"anomalies": anomalies, "can_create": can_create})
 
 
 def anomaly_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied("Les anomalies sont tenues par l'équipe projet (niveau 3).")
+    require_user_ability(request.user, "assistance.add_anomaly")
     form = AnomalyCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -270,13 +264,12 @@ def mailbox_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "assistance/mailbox_list.html",
-        {"mailboxes": mailboxes, "can_create": can_write_somewhere(request.user)},
+        {"mailboxes": mailboxes, "can_create": user_can(request.user, "assistance.add_mailbox")},
     )
 
 
 def mailbox_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied(operations.MAILBOX_ONLY)
+    require_user_ability(request.user, "assistance.add_mailbox")
     form = MailboxForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         mailbox = run_service(form, lambda: operations.mailbox_create(by=request.user, **form.values()))

@@ -6,12 +6,12 @@ from django.db.models import Prefetch, QuerySet
 from rest_framework import mixins, serializers
 
 from bascule.committees.models import AgendaItem, Committee, Meeting
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
 from bascule.organisation.models import Person
 from bascule.programmes.models import Decision
 
 
-class DecisionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DecisionSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     owner_code = serializers.CharField(source="owner.code", read_only=True, allow_null=True)
     meeting = serializers.UUIDField(source="meeting_id", read_only=True, allow_null=True)
@@ -42,7 +42,7 @@ class AgendaItemSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         fields = ["order", "title", "action", "action_code", "workstream"]
 
 
-class MeetingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MeetingSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     structure_code = serializers.CharField(source="structure.code", read_only=True, allow_null=True)
     agenda = AgendaItemSerializer(many=True, read_only=True)

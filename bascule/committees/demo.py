@@ -10,6 +10,7 @@ from django.db import transaction
 
 from bascule.committees import services
 from bascule.committees.models import Meeting
+from bascule.core.roles import Role
 from bascule.core.system import SYSTEM
 from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import Action, Programme, Status
@@ -36,7 +37,7 @@ def load_demo() -> list[str]:
         location="Paris, salle Marianne",
         minutes="Le comité valide le calendrier des trois vagues et demande un point mensuel des régions.",
     )
-    leads = list(Person.objects.filter(assignments__role="regional_lead").distinct().order_by("email")[:4])
+    leads = list(Person.objects.filter(assignments__role=Role.REGIONAL_LEAD).distinct().order_by("email")[:4])
     services.meeting_set_attendees(by=SYSTEM, meeting=first, people=leads, structures=[national, bretagne])
     late = list(Action.objects.filter(programme=programme, structure__isnull=False).order_by("code")[:3])
     services.agenda_item_add(by=SYSTEM, meeting=first, title="Calendrier des vagues")

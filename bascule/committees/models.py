@@ -122,6 +122,8 @@ class AgendaItem(BaseModel):
 class Snapshot(BaseModel):
     """The state of the meeting's actions when it was frozen (once per meeting)."""
 
+    no_history = "frozen once for its meeting and never changed: it is itself a record of the past"
+
     meeting = models.OneToOneField(Meeting, on_delete=models.CASCADE, related_name="snapshot")
     taken_at = models.DateTimeField("figé le", default=timezone.now)
     taken_by = models.ForeignKey(
@@ -151,6 +153,8 @@ class SnapshotActionQuerySet(models.QuerySet["SnapshotAction"]):
 
 class SnapshotAction(models.Model):
     """One action as it stood at a meeting (kept when the action is later deleted)."""
+
+    no_history = "part of a frozen snapshot, never changed"
 
     id = models.BigAutoField(primary_key=True)
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="actions")
@@ -188,6 +192,8 @@ class SnapshotWorkstreamQuerySet(models.QuerySet["SnapshotWorkstream"]):
 
 class SnapshotWorkstream(models.Model):
     """One regional (or departmental) workstream as it stood at a meeting: the "as of" status matrix."""
+
+    no_history = "part of a frozen snapshot, never changed"
 
     id = models.BigAutoField(primary_key=True)
     snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="workstreams")

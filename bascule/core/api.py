@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -43,6 +44,49 @@ class AbilityPermission(permissions.BasePermission):
     def has_object_permission(self, request: Request, view: Any, obj: Any) -> bool:
         ability = {**ACTION_ABILITIES, **getattr(view, "action_abilities", {})}.get(view.action, "view")
         return bool(obj.get_abilities(request.user).get(ability, False))
+
+
+UNKNOWN_FIELD = "Champ inconnu : il n'est pas enregistré (vérifiez son nom)."
+READ_ONLY_FIELD = "Champ en lecture seule : il n'est pas modifiable ici."
+
+
+def refuse_unknown_fields(data: Any, fields: dict[str, Any], writable: set[str] | None = None) -> None:
+    """400 naming each field of a write that would not be saved: a client must never believe it saved."""
+    if not isinstance(data, Mapping):
+        return
+    accepted = writable if writable is not None else {n for n, f in fields.items() if not f.read_only}
+    errors = {
+        name: [READ_ONLY_FIELD if name in fields else UNKNOWN_FIELD] for name in data if name not in accepted
+    }
+    if errors:
+        raise serializers.ValidationError(errors)
+
+
+class InputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """What a write action reads: unknown fields are refused (400), never silently dropped."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_unknown_fields(data, dict(self.fields))
+        return super().to_internal_value(data)
+
+
+class ObjectSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+    """An object of the API: it carries the requester's `abilities` on it (what the pages would offer them, from
+    the same `get_abilities`), so clients never re-implement the rules; unknown fields in a write are refused."""
+
+    abilities = serializers.SerializerMethodField(help_text="ce que vous pouvez faire de cet objet")
+
+    def get_abilities(self, obj: Any) -> dict[str, bool]:
+        request = self.context.get("request")
+        return dict(obj.get_abilities(request.user)) if request is not None else {}
+
+    def get_field_names(self, declared_fields: Any, info: Any) -> list[str]:
+        names = list(super().get_field_names(declared_fields, info))
+        return names if "abilities" in names else [*names, "abilities"]
+
+    def to_internal_value(self, data: Any) -> Any:
+        refuse_unknown_fields(data, dict(self.fields))
+        return super().to_internal_value(data)
 
 
 class PerimeterViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
@@ -88,6 +132,7 @@ class VersionedUpdateMixin:
         view: Any = self
         obj = view.get_object()
         serializer = view.get_serializer(obj, data=request.data, partial=True)
+        refuse_unknown_fields(request.data, dict(serializer.fields), {*self.update_fields, "version"})
         serializer.is_valid(raise_exception=True)
         version = serializer.validated_data.get("version")
         if version is None:

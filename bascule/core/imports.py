@@ -163,6 +163,12 @@ class Importer:
         """
         return {}
 
+    def example_row(self) -> dict[str, str]:
+        """One row (by column key) that this importer accepts from its user when they may write it, made of what
+        the database holds (a structure they edit, a wave of the programme…): each importer's own columns, that
+        the harnesses fill then vary. Empty when the user has nothing to write into."""
+        return {}
+
     # --- reading -------------------------------------------------------------------------------
     def is_header(self, cells: list[str]) -> bool:
         return all(any(column.matches(cell) for cell in cells) for column in self.columns if column.required)

@@ -78,6 +78,8 @@ class TaskRunQuerySet(models.QuerySet["TaskRun"]):
 class TaskRun(BaseModel):
     """One run of a background job (import, report, polling…) with its progress and its result."""
 
+    no_history = "a run is the record of itself: its worker rewrites its progress many times; what it changes in the business is historised by the services it calls"
+
     class Status(models.TextChoices):
         PENDING = "pending", "En attente"
         RUNNING = "running", "En cours"
@@ -140,6 +142,8 @@ class TaskRun(BaseModel):
 class WorkerHeartbeat(models.Model):
     """The last sign of life of each background worker (read by /healthz)."""
 
+    no_history = "technical: a worker's last sign of life, overwritten every few seconds"
+
     worker_id = models.CharField("worker", max_length=64, primary_key=True)
     last_seen = models.DateTimeField("dernier signe de vie", db_index=True)
     pid = models.PositiveIntegerField("processus", null=True, blank=True)
@@ -153,6 +157,8 @@ class WorkerHeartbeat(models.Model):
 
 class PeriodicRun(models.Model):
     """When each periodic job last ran, and how it ended (one row per job; the row lock keeps one runner)."""
+
+    no_history = "technical: when a periodic job last ran, overwritten at each run"
 
     name = models.CharField("tâche", max_length=100, primary_key=True)
     last_started_at = models.DateTimeField("dernier lancement", null=True, blank=True)

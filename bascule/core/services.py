@@ -12,7 +12,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from bascule.core.models import TaskRun, WorkerHeartbeat
-from bascule.core.taskruns import CURRENT_WORKER, HANDLERS, ON_INTERRUPTED, ON_RESTART, TaskRunError
+from bascule.core.taskruns import (
+    HANDLERS,
+    ON_INTERRUPTED,
+    ON_RESTART,
+    remove_upload,
+    taskrun_execute,
+)
+
+__all__ = ["taskrun_execute"]  # the worker's side lives in core.taskruns; importable here as before
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +59,6 @@ def taskrun_start(
 PREVIEW_UPLOAD_KEPT = timedelta(hours=24)
 
 
-def _remove_upload(run: TaskRun) -> None:
-    """Delete the run's uploaded file (and forget it: a later apply says the file is gone)."""
-    if run.input_file.name:
-        run.input_file.storage.delete(run.input_file.name)
-        TaskRun.objects.filter(input_file=run.input_file.name).update(input_file="")
-        run.input_file.name = ""
-
-
 def taskrun_purge_uploads() -> int:
     """Remove the files of finished previews never applied within PREVIEW_UPLOAD_KEPT; the number removed."""
     stale = TaskRun.objects.filter(
@@ -66,7 +66,7 @@ def taskrun_purge_uploads() -> int:
     ).exclude(input_file="")
     removed = 0
     for run in stale:
-        _remove_upload(run)
+        remove_upload(run)
         removed += 1
     return removed
 
@@ -77,63 +77,6 @@ def taskrun_attach_output(run: TaskRun, filename: str, data: bytes) -> None:
     TaskRun.objects.filter(pk=run.pk).update(output_file=run.output_file.name)
     run.params["output_filename"] = filename
     TaskRun.objects.filter(pk=run.pk).update(params=run.params)
-
-
-def _update(run: TaskRun, **fields: Any) -> None:
-    for name, value in fields.items():
-        setattr(run, name, value)
-    TaskRun.objects.filter(pk=run.pk).update(**fields)
-
-
-def taskrun_execute(*, taskrun_id: str) -> None:
-    """Run the handler of a pending run, recording progress, then the result or a French error."""
-    run = TaskRun.objects.select_related("owner").get(pk=taskrun_id)
-    if run.status != TaskRun.Status.PENDING:
-        return  # already taken (a task may be delivered twice)
-    _update(
-        run,
-        status=TaskRun.Status.RUNNING,
-        started_at=timezone.now(),
-        progress=1,
-        message="Démarrage",
-        worker_id=CURRENT_WORKER.get(),
-    )
-
-    def progress(percent: int, message: str) -> None:
-        _update(run, progress=max(1, min(99, percent)), message=message[:255])
-
-    try:
-        if run.kind == "import" and not run.input_file.name:
-            raise TaskRunError("Le fichier de cet aperçu n'est plus conservé : importez-le de nouveau.")
-        result = HANDLERS[run.kind](run, progress)
-    except TaskRunError as exc:
-        _update(
-            run, status=TaskRun.Status.FAILED, error=str(exc)[:10_000], finished_at=timezone.now(), message=""
-        )
-        _remove_upload(run)
-        return
-    except Exception:
-        logger.exception("Task run %s (%s) failed", run.pk, run.kind)
-        _update(
-            run,
-            status=TaskRun.Status.FAILED,
-            error="Une erreur inattendue a interrompu le traitement ; rien n'a été enregistré. "
-            "L'équipe technique a été prévenue par le journal.",
-            finished_at=timezone.now(),
-            message="",
-        )
-        _remove_upload(run)
-        return
-    _update(
-        run,
-        status=TaskRun.Status.SUCCEEDED,
-        result=result,
-        progress=100,
-        message="Terminé",
-        finished_at=timezone.now(),
-    )
-    if run.params.get("mode") != "preview":  # a preview keeps its file for the apply that may follow
-        _remove_upload(run)
 
 
 INTERRUPTED = (

@@ -7,9 +7,12 @@ the run in failure with a French message; any other exception too, with a generi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
+
+from django.utils import timezone
 
 from bascule.core.imports import IMPORTERS
 from bascule.core.models import TaskRun
@@ -25,6 +28,8 @@ ON_INTERRUPTED: dict[str, Callable[[TaskRun, str], None]] = {}
 ON_RESTART: dict[str, Callable[[TaskRun], None]] = {}
 # The worker process running the current task (set by core.worker): recorded on the run it starts.
 CURRENT_WORKER: ContextVar[str] = ContextVar("bascule_current_worker", default="")
+
+logger = logging.getLogger(__name__)
 
 
 class TaskRunError(Exception):
@@ -72,3 +77,69 @@ def run_import(run: TaskRun, progress: Progress) -> dict[str, Any]:
         shown = f"Fichier « {filename} » : " if filename and filename not in str(exc) else ""
         raise TaskRunError(f"{shown}{exc}") from exc
     return report.to_dict()
+
+
+# The worker's side: executing a recorded run (core.tasks calls it; core.services records and queues runs).
+def remove_upload(run: TaskRun) -> None:
+    """Delete the run's uploaded file (and forget it: a later apply says the file is gone)."""
+    if run.input_file.name:
+        run.input_file.storage.delete(run.input_file.name)
+        TaskRun.objects.filter(input_file=run.input_file.name).update(input_file="")
+        run.input_file.name = ""
+
+
+def update_run(run: TaskRun, **fields: Any) -> None:
+    for name, value in fields.items():
+        setattr(run, name, value)
+    TaskRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def taskrun_execute(*, taskrun_id: str) -> None:
+    """Run the handler of a pending run, recording progress, then the result or a French error."""
+    run = TaskRun.objects.select_related("owner").get(pk=taskrun_id)
+    if run.status != TaskRun.Status.PENDING:
+        return  # already taken (a task may be delivered twice)
+    update_run(
+        run,
+        status=TaskRun.Status.RUNNING,
+        started_at=timezone.now(),
+        progress=1,
+        message="Démarrage",
+        worker_id=CURRENT_WORKER.get(),
+    )
+
+    def progress(percent: int, message: str) -> None:
+        update_run(run, progress=max(1, min(99, percent)), message=message[:255])
+
+    try:
+        if run.kind == "import" and not run.input_file.name:
+            raise TaskRunError("Le fichier de cet aperçu n'est plus conservé : importez-le de nouveau.")
+        result = HANDLERS[run.kind](run, progress)
+    except TaskRunError as exc:
+        update_run(
+            run, status=TaskRun.Status.FAILED, error=str(exc)[:10_000], finished_at=timezone.now(), message=""
+        )
+        remove_upload(run)
+        return
+    except Exception:
+        logger.exception("Task run %s (%s) failed", run.pk, run.kind)
+        update_run(
+            run,
+            status=TaskRun.Status.FAILED,
+            error="Une erreur inattendue a interrompu le traitement ; rien n'a été enregistré. "
+            "L'équipe technique a été prévenue par le journal.",
+            finished_at=timezone.now(),
+            message="",
+        )
+        remove_upload(run)
+        return
+    update_run(
+        run,
+        status=TaskRun.Status.SUCCEEDED,
+        result=result,
+        progress=100,
+        message="Terminé",
+        finished_at=timezone.now(),
+    )
+    if run.params.get("mode") != "preview":  # a preview keeps its file for the apply that may follow
+        remove_upload(run)

@@ -2,7 +2,7 @@
 
 from django_tasks import task
 
-from bascule.core.services import taskrun_execute
+from bascule.core.taskruns import taskrun_execute
 
 
 @task()

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
 from bascule.indicators.models import Indicator, Measurement
 
 
@@ -19,7 +19,7 @@ class MeasurementSerializer(serializers.ModelSerializer):  # type: ignore[type-a
         fields = ["structure", "structure_code", "measured_on", "value", "coverage", "source"]
 
 
-class IndicatorSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class IndicatorSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
 
     class Meta:

@@ -7,13 +7,13 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet, VersionedUpdateMixin
+from bascule.core.api import ObjectSerializer, PerimeterViewSet, VersionedUpdateMixin
 from bascule.core.roles import Role
 from bascule.organisation import services
 from bascule.organisation.models import Assignment, Person, Structure, StructureKind
 
 
-class StructureSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class StructureSerializer(ObjectSerializer):
     parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=Structure.objects.all(), allow_null=True, required=False
     )
@@ -107,7 +107,7 @@ class StructureViewSet(
         return services.structure_update(by=self.request.user, structure=obj, version=version, **changes)
 
 
-class PersonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonSerializer(ObjectSerializer):
     structure_code = serializers.CharField(source="structure.code", read_only=True)
 
     class Meta:
@@ -160,7 +160,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
         return qs.order_by("last_name", "first_name", "id")
 
 
-class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AssignmentSerializer(ObjectSerializer):
     structure_code = serializers.CharField(source="structure.code", read_only=True)
     active = serializers.BooleanField(source="is_active", read_only=True)
 

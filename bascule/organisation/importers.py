@@ -113,6 +113,18 @@ class StructureImporter(Importer):
         Column("valid_to", "Fin de validité", ("valide jusqu'au", "date de dissolution"), help="JJ/MM/AAAA"),
     )
 
+    def example_row(self) -> dict[str, str]:
+        parent = Structure.objects.editable_by(self.user).order_by("path").first()
+        if parent is None:
+            return {}
+        return {
+            "code": "EXEMPLE-1",
+            "name": "Service d'exemple",
+            "kind": StructureKind.SERVICE.label,
+            "parent": parent.code,
+            "valid_from": "01/09/2024",
+        }
+
     def _parse(self, reader: RowReader) -> dict[str, Any]:
         values: dict[str, Any] = {"code": reader["code"].strip(), "name": " ".join(reader["name"].split())}
         if not values["code"]:
@@ -349,6 +361,22 @@ class PersonImporter(Importer):
         Column("start", "Début", ("date de début", "à compter du"), help="JJ/MM/AAAA"),
         Column("end", "Fin", ("date de fin", "jusqu'au"), help="JJ/MM/AAAA"),
     )
+
+    def example_row(self) -> dict[str, str]:
+        structure = Structure.objects.editable_by(self.user).order_by("path").first()
+        if structure is None:
+            return {}
+        return {
+            "email": "camille.exemple@exemple.gouv.fr",
+            "first_name": "Camille",
+            "last_name": "Exemple",
+            "structure": structure.code,
+            "category": "A",
+            "fte": "1",
+            "role": Role.READER.label,
+            "assignment_structure": structure.code,
+            "start": "01/09/2024",
+        }
 
     def _parse(self, reader: RowReader, structures: dict[str, Structure]) -> dict[str, Any]:
         values: dict[str, Any] = {}

@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bascule.core.api import PerimeterViewSet, VersionedUpdateMixin
+from bascule.core.api import InputSerializer, ObjectSerializer, PerimeterViewSet, VersionedUpdateMixin
 from bascule.core.forms import model_max_length
 from bascule.organisation.models import Structure
 from bascule.programmes import services
@@ -18,7 +18,7 @@ from bascule.programmes.models import Action, Programme, Status, Workstream
 from bascule.programmes.selectors import ActionFilters, action_list, with_structures
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ProgrammeSerializer(ObjectSerializer):
     owner_code = serializers.CharField(source="owner.code", read_only=True)
 
     class Meta:
@@ -36,7 +36,7 @@ class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Perimet
         return Programme.objects.visible_to(self.request.user).select_related("owner").order_by("code")
 
 
-class WorkstreamSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class WorkstreamSerializer(ObjectSerializer):
     programme = serializers.CharField(source="template.programme.code", read_only=True)
     number = serializers.IntegerField(source="template.number", read_only=True)
     name = serializers.CharField(source="template.name", read_only=True)
@@ -92,7 +92,7 @@ class WorkstreamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Perime
         return qs.order_by("template__programme__code", "template__number", "structure__code")
 
 
-class DeadlineField(serializers.Serializer):  # type: ignore[type-arg]
+class DeadlineField(InputSerializer):
     text = serializers.CharField(source="deadline_text", read_only=True)
     start = serializers.DateField(source="deadline_start", allow_null=True, read_only=True)
     end = serializers.DateField(source="deadline_end", allow_null=True, read_only=True)
@@ -100,12 +100,12 @@ class DeadlineField(serializers.Serializer):  # type: ignore[type-arg]
     understood = serializers.BooleanField(source="deadline_understood", read_only=True)
 
 
-class PainPointField(serializers.Serializer):  # type: ignore[type-arg]
+class PainPointField(InputSerializer):
     code = serializers.IntegerField(source="number", read_only=True)
     title = serializers.CharField(read_only=True)
 
 
-class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ActionSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     pain_point = PainPointField(read_only=True, allow_null=True)
     lead_structures: Any = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
@@ -138,7 +138,7 @@ class ActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = ["status", "percent", "progress", "lead_unrecognised"]
 
 
-class ActionCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ActionCreateSerializer(InputSerializer):
     programme = serializers.CharField(help_text="code du programme", max_length=40)
     structure = serializers.UUIDField(
         required=False, allow_null=True, help_text="région ou département ; vide : action nationale"

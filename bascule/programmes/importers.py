@@ -138,6 +138,14 @@ class ActionPlanImporter(Importer):
         programme = Programme.objects.visible_to(user).order_by("code").first()
         return {"programme": str(programme.pk)} if programme else None
 
+    def example_row(self) -> dict[str, str]:
+        return {
+            "code": "99-1",
+            "title": "Action d'exemple",
+            "lead_text": "Bureau d'exemple",
+            "progress": "À lancer",
+        }
+
     def read(self, data: bytes, filename: str = "") -> Table:
         table = super().read(data, filename)
         if self.reference_date is None:

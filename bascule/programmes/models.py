@@ -559,6 +559,8 @@ def _date(value: str | None) -> date | None:
 class ProgressNote(BaseModel):
     """One review of an action: dated, signed, with a status and optional figures. The latest is the current state."""
 
+    no_history = "written once, never changed: the notes of an action are its progress history"
+
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="notes", verbose_name="action")
     on = models.DateField("date", default=timezone.localdate)
     author = models.ForeignKey(

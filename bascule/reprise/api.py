@@ -6,30 +6,17 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet
-from bascule.reprise.models import RunCentre, TakeoverRun
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
+from bascule.reprise.models import CENTRE_FIGURES, RunCentre, TakeoverRun
 
 
 class CentreSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     class Meta:
         model = RunCentre
-        fields = [
-            "centre",
-            "source_lines",
-            "source_remaining",
-            "in_scope_lines",
-            "in_scope_remaining",
-            "excluded_lines",
-            "excluded_remaining",
-            "blocked_lines",
-            "blocked_remaining",
-            "target_lines",
-            "target_remaining",
-            "anomalies",
-        ]
+        fields = ["centre", *CENTRE_FIGURES, "anomalies"]
 
 
-class RunSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class RunSerializer(ObjectSerializer):
     structure = serializers.CharField(source="structure.code", read_only=True)
     centres = CentreSerializer(many=True, read_only=True)
 

@@ -11,7 +11,9 @@ class RepriseConfig(AppConfig):
         from bascule.core.access import can_write_somewhere
         from bascule.reprise import selectors, tasks  # noqa: F401 - handlers register
 
+        # Any structure the user edits can hold a run or a header mapping (the service checks which one).
         registry.register_user_ability("reprise.add_run", can_write_somewhere)
+        registry.register_user_ability("reprise.add_mapping", can_write_somewhere)
         registry.register_home_panel(
             registry.Panel("reprise/home_panel.html", lambda user: selectors.home(user=user), 11)
         )

@@ -173,8 +173,26 @@ class TakeoverRun(BaseModel):
         return {"view": can_read_path(user, self.structure.path), "change": write, "rekey": write}
 
 
+# A centre's figures, each with the engine's column it comes from (one list: the engine's results, the report's
+# totals and the API read it).
+CENTRE_FIGURES = {
+    "source_lines": "source_lignes",
+    "source_remaining": "source_reste",
+    "in_scope_lines": "reprise_lignes",
+    "in_scope_remaining": "reprise_reste",
+    "excluded_lines": "exclue_lignes",
+    "excluded_remaining": "exclue_reste",
+    "blocked_lines": "bloquee_lignes",
+    "blocked_remaining": "bloquee_reste",
+    "target_lines": "cible_lignes",
+    "target_remaining": "cible_reste",
+}
+
+
 class RunCentre(models.Model):
     """A run's figures for one financial centre (source = in scope + excluded + blocked, and the target)."""
+
+    no_history = "a run's computed figures, written once by the engine (the run itself is historised)"
 
     run = models.ForeignKey(TakeoverRun, on_delete=models.CASCADE, related_name="centres")
     centre = models.CharField("centre financier", max_length=60)

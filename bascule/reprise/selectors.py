@@ -12,7 +12,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 
 from bascule.core.system import Actor
 from bascule.reprise.engine import RULES
-from bascule.reprise.models import Kind, Rekey, RunCentre, TakeoverRun
+from bascule.reprise.models import CENTRE_FIGURES, Kind, Rekey, RunCentre, TakeoverRun
 from bascule.reprise.services import ANOMALIES, CONTROLS, DIFFERENCES, output_name
 
 ANOMALY_HEADERS = {
@@ -119,21 +119,7 @@ def report(*, run: TakeoverRun) -> dict[str, Any]:
     """What the reconciliation report says: the verdict, the per-centre identity, the control totals, every
     difference (the first 500 on the page; the XLSX holds them all)."""
     centres = list(run.centres.all())
-    totals = {
-        key: sum(getattr(c, key) or 0 for c in centres)
-        for key in (
-            "source_lines",
-            "source_remaining",
-            "in_scope_lines",
-            "in_scope_remaining",
-            "excluded_lines",
-            "excluded_remaining",
-            "blocked_lines",
-            "blocked_remaining",
-            "target_lines",
-            "target_remaining",
-        )
-    }
+    totals = {key: sum(getattr(c, key) or 0 for c in centres) for key in CENTRE_FIGURES}
     diff = differences(run=run)
     programmes = controls(run=run, level="programme")
     return {

@@ -32,7 +32,7 @@ from bascule.core.system import SYSTEM, Actor
 from bascule.core.writes import save_historised, update_versioned
 from bascule.organisation.models import Structure
 from bascule.reprise.engine import REFERENCE_FILES, EngineError, Inputs, Outcome, Source, run_engine
-from bascule.reprise.models import HeaderMapping, Kind, Rekey, RunCentre, TakeoverRun
+from bascule.reprise.models import CENTRE_FIGURES, HeaderMapping, Kind, Rekey, RunCentre, TakeoverRun
 
 logger = logging.getLogger(__name__)
 
@@ -362,23 +362,11 @@ def _centres(run: TakeoverRun, outcome: Outcome) -> list[RunCentre]:
         def value(key: str, row: dict[str, Any] = row) -> int:
             return int(row.get(key) or 0)
 
-        rows.append(
-            RunCentre(
-                run=run,
-                centre=centre[:60],
-                source_lines=value("source_lignes"),
-                source_remaining=value("source_reste"),
-                in_scope_lines=value("reprise_lignes"),
-                in_scope_remaining=value("reprise_reste"),
-                excluded_lines=value("exclue_lignes"),
-                excluded_remaining=value("exclue_reste"),
-                blocked_lines=value("bloquee_lignes"),
-                blocked_remaining=value("bloquee_reste"),
-                target_lines=value("cible_lignes") if has_target else None,
-                target_remaining=value("cible_reste") if has_target else None,
-                anomalies=rules.get(centre, {}),
-            )
-        )
+        figures: dict[str, int | None] = {
+            name: value(column) if has_target or not name.startswith("target_") else None
+            for name, column in CENTRE_FIGURES.items()
+        }
+        rows.append(RunCentre(run=run, centre=centre[:60], anomalies=rules.get(centre, {}), **figures))
     return rows
 
 

@@ -6,7 +6,6 @@ import io
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,11 +13,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import can_write_somewhere, get_visible_or_404, require_ability
+from bascule.core.access import get_visible_or_404, require_ability, require_user_ability
 from bascule.core.exports import FORMATS, export_format, table_response, write_csv_frame
 from bascule.core.forms import form_errors, run_service
 from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
+from bascule.core.registry import user_can
 from bascule.reprise import selectors, services
 from bascule.reprise.engine import RULES, euros
 from bascule.reprise.forms import AnomalyFilterForm, MappingCreateForm, MappingForm, RekeyForm, RunForm
@@ -38,15 +38,15 @@ def run_list(request: HttpRequest) -> HttpResponse:
         "reprise/run_list.html",
         {
             "page_obj": page,
-            "can_create": can_write_somewhere(request.user),
+            "can_create": user_can(request.user, "reprise.add_run"),
+            "can_map": user_can(request.user, "reprise.add_mapping"),
             "mappings": HeaderMapping.objects.visible_to(request.user).select_related("structure"),
         },
     )
 
 
 def run_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied(services.STRUCTURE_ONLY)
+    require_user_ability(request.user, "reprise.add_run")
     form = RunForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -329,8 +329,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def mapping_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied(services.STRUCTURE_ONLY)
+    require_user_ability(request.user, "reprise.add_mapping")
     form = MappingCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         mapping = run_service(form, lambda: services.mapping_create(by=request.user, **form.values()))

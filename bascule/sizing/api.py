@@ -9,13 +9,14 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
 from bascule.sizing import selectors
 from bascule.sizing.compute import as_json
 from bascule.sizing.models import CostComparison, Sizing
+from bascule.sizing.services import COMPARISON_FIELDS, PARAMETER_FIELDS
 
 
-class SizingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SizingSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     ministry_a = serializers.CharField(source="ministry_a.code", read_only=True)
     ministry_b = serializers.CharField(source="ministry_b.code", read_only=True)
@@ -23,26 +24,7 @@ class SizingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Sizing
-        fields = [
-            "id",
-            "programme",
-            "name",
-            "based_on",
-            "payment_coefficient",
-            "revenue_weight",
-            "acts_per_agent",
-            "management_per_centre",
-            "management_per_antenna",
-            "rounding",
-            "ministry_a",
-            "host_a",
-            "ministry_b",
-            "host_b",
-            "productivity_gain",
-            "volume_growth",
-            "extra_antennas",
-            "version",
-        ]
+        fields = ["id", "programme", "based_on", *PARAMETER_FIELDS, "version"]  # the service's one list
 
 
 class SizingDetailSerializer(SizingSerializer):
@@ -108,13 +90,13 @@ class SizingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterV
         return qs.order_by("programme__code", "name")
 
 
-class CostComparisonSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CostComparisonSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     options = serializers.SerializerMethodField()
 
     class Meta:
         model = CostComparison
-        fields = ["id", "programme", "name", "description", "first_year", "years", "options", "version"]
+        fields = ["id", "programme", *COMPARISON_FIELDS, "options", "version"]
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_options(self, comparison: CostComparison) -> list[dict[str, Any]]:

@@ -228,6 +228,26 @@ class SizingInputImporter(SizingFile):
         sizing = Sizing.objects.visible_to(user).order_by("created_at").first()
         return {"sizing": str(sizing.pk)} if sizing else None
 
+    def example_row(self) -> dict[str, str]:
+        centre = (
+            Structure.objects.visible_to(self.user)
+            .filter(kind=StructureKind.SHARED_CENTRE)
+            .order_by("code")
+            .first()
+        )
+        wave = Wave.objects.filter(programme=self.sizing.programme).order_by("golive_date").first()
+        ministry = Structure.objects.filter(kind=StructureKind.MINISTRY).order_by("code").first()
+        if centre is None or wave is None or ministry is None:
+            return {}
+        return {
+            "centre": centre.code,
+            "host": "DREAL",
+            "wave": wave.name,
+            "ministry": ministry.code,
+            "mandats": "30 000",
+            "titres": "1 200",
+        }
+
     def plan(self, readers: list[RowReader]) -> list[Planned]:
         if not self.sizing.get_abilities(self.user)["add_input"]:
             raise SpreadsheetError("Vous ne pouvez saisir aucun volume dans ce dimensionnement.")
@@ -396,6 +416,16 @@ class CostLineImporter(Importer):
     def example_params(cls, *, user: Actor) -> dict[str, Any] | None:
         comparison = CostComparison.objects.visible_to(user).order_by("created_at").first()
         return {"comparison": str(comparison.pk)} if comparison else None
+
+    def example_row(self) -> dict[str, str]:
+        return {
+            "option": "Solution mutualisée",
+            "category": CostCategory.choices[0][1],
+            "label": "Ligne d'exemple",
+            "recurring": "oui",
+            "from_year": str(self.comparison.first_year),
+            "amount": "12 000",
+        }
 
     def plan(self, readers: list[RowReader]) -> list[Planned]:
         comparison = self.comparison

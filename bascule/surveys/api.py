@@ -9,8 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
 from bascule.surveys.models import Answer, Question, Questionnaire, Survey
+from bascule.surveys.services import SURVEY_FIELDS
 
 
 class QuestionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
@@ -40,7 +41,7 @@ class QuestionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class QuestionnaireSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class QuestionnaireSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     previous = serializers.UUIDField(source="previous_id", read_only=True, allow_null=True)
     questions = QuestionSerializer(many=True, read_only=True)
@@ -60,7 +61,7 @@ class QuestionnaireSerializer(serializers.ModelSerializer):  # type: ignore[type
         ]
 
 
-class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SurveySerializer(ObjectSerializer):
     questionnaire = serializers.UUIDField(source="questionnaire_id", read_only=True)
     perimeter = serializers.CharField(source="root.code", read_only=True, allow_null=True)
     asked = serializers.IntegerField(read_only=True)
@@ -69,15 +70,11 @@ class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
 
     class Meta:
         model = Survey
+        # The service's one list; its `root` is shown as `perimeter` (the structure's code).
         fields = [
             "id",
             "questionnaire",
-            "title",
-            "perimeter",
-            "kinds",
-            "opens_on",
-            "closes_on",
-            "reminders_on",
+            *(name if name != "root" else "perimeter" for name in SURVEY_FIELDS),
             "state",
             "asked",
             "submitted",
@@ -91,7 +88,7 @@ class SurveySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         return round(100 * survey.submitted / survey.asked, 1) if survey.asked else 0.0
 
 
-class AnswerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AnswerSerializer(ObjectSerializer):
     survey = serializers.UUIDField(source="survey_id", read_only=True)
     structure = serializers.CharField(source="structure.code", read_only=True)
     values = serializers.SerializerMethodField()

@@ -74,6 +74,34 @@ class AnswerImporter(Importer):
         )
         return {"survey": str(survey.pk)} if survey else None
 
+    def example_row(self) -> dict[str, str]:
+        answer = (
+            Answer.objects.visible_to(self.user)
+            .filter(survey=self.survey, state=Answer.State.PENDING)
+            .select_related("structure")
+            .order_by("structure__code")
+            .first()
+        )
+        if answer is None:
+            return {}
+        row = {"structure_code": answer.structure.code}
+        for q in self.questions:  # every question answered (conditions met or not: a hidden one is dropped)
+            if q.kind == Kind.TABLE:
+                row.update({cell_key(q.code, cell_key(r, c)): "1" for r in q.rows for c in q.columns})
+            elif q.kind == Kind.YES_NO:
+                row[q.code] = "oui"
+            elif q.kind in (Kind.SINGLE, Kind.MULTIPLE):
+                row[q.code] = q.options[0]
+            elif q.kind == Kind.NUMBER:
+                row[q.code] = str(
+                    q.minimum if q.minimum is not None else q.maximum if q.maximum is not None else 1
+                )
+            elif q.kind == Kind.DATE:
+                row[q.code] = "01/09/2026"
+            else:
+                row[q.code] = "Réponse d'exemple"
+        return row
+
     def _values(self, reader: RowReader) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for q in self.questions:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import mixins, serializers
 
-from bascule.core.api import PerimeterViewSet
+from bascule.core.api import ObjectSerializer, PerimeterViewSet
 from bascule.training.models import Session, TrainingPlan
 
 
-class PlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanSerializer(ObjectSerializer):
     programme = serializers.CharField(source="programme.code", read_only=True)
     region = serializers.CharField(source="region.code", read_only=True)
     go_live = serializers.DateField(source="wave.golive_date", read_only=True)
@@ -32,7 +32,7 @@ class PlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         ]
 
 
-class SessionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class SessionSerializer(ObjectSerializer):
     plan = serializers.UUIDField(source="plan_id", read_only=True)
     course = serializers.CharField(source="course.code", read_only=True)
     room = serializers.CharField(source="room.code", read_only=True)

@@ -21,7 +21,7 @@ from bascule.core.spreadsheets import SpreadsheetError
 from bascule.core.system import Actor
 from bascule.organisation.models import Structure
 from bascule.training import preparation
-from bascule.training.models import Course, Trainee, TrainingPlan
+from bascule.training.models import City, Course, Trainee, TrainingPlan
 
 COLUMNS = [
     Column("name", "Nom", aliases=("nom prénom", "stagiaire"), required=True, max_length=255),
@@ -59,6 +59,21 @@ class TraineeImporter(Importer):
     def example_params(cls, *, user: Actor) -> dict[str, Any] | None:
         plan = TrainingPlan.objects.visible_to(user).order_by("created_at").first()
         return {"plan": str(plan.pk)} if plan else None
+
+    def example_row(self) -> dict[str, str]:
+        plan = self.training_plan
+        structure = Structure.objects.filter(path__startswith=plan.region.path).order_by("path").last()
+        profile = next((p for c in Course.objects.filter(programme=plan.programme) for p in c.profiles), None)
+        city = City.objects.order_by("name").first()
+        if structure is None or profile is None or city is None:
+            return {}
+        return {
+            "name": "Camille Exemple",
+            "email": "camille.exemple@exemple.gouv.fr",
+            "structure": structure.code,
+            "profile": profile,
+            "city": city.name,
+        }
 
     def plan(self, readers: list[RowReader]) -> list[Planned]:
         plan = self.training_plan

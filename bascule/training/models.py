@@ -26,6 +26,8 @@ from bascule.programmes.models import Programme, Wave
 class City(BaseModel):
     """Where trainees and rooms are: the coordinates travel is measured from (great-circle distance)."""
 
+    no_history = "reference data (communes and their coordinates), loaded with the product, not edited in it"
+
     name = models.CharField("commune", max_length=120, unique=True)
     latitude = models.DecimalField(
         "latitude",

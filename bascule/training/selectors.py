@@ -5,19 +5,35 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from bascule.core.access import editable_q
 from bascule.core.system import Actor
+from bascule.core.workdays import holidays_between
 from bascule.organisation.models import Person, Structure, StructureKind
 from bascule.programmes.models import InstanceItem, ItemKind, Programme
 from bascule.training import problem as p
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
 
 TAKEOVER_WORKSTREAM = "Reprise des données"
+
+
+def horizon(plan: TrainingPlan) -> list[p.HalfDay]:
+    """Working half-days from the start of the plan to its end (at the latest the eve of the go-live)."""
+    last = plan.wave.golive_date - timedelta(days=1)
+    if plan.ends_on is not None:
+        last = min(last, plan.ends_on)
+    return p.working_half_days(plan.starts_on, last, holidays())
+
+
+def holidays() -> frozenset[date]:
+    """French public holidays of the years around today (the one calendar: `core.workdays`)."""
+    year = timezone.localdate().year
+    return holidays_between(year - 1, year + 4)
 
 
 def plan_list(*, user: Actor) -> QuerySet[TrainingPlan]:
@@ -104,8 +120,6 @@ def occupancy(
     plan: TrainingPlan, rooms: list[Room], trainers: list[Trainer], sessions: Sequence[Session]
 ) -> dict[str, Any]:
     """Half-days used per room (out of the horizon's) and per trainer (out of their availability)."""
-    from bascule.training.services import horizon
-
     span = len(horizon(plan))
     room_use: Counter[str] = Counter()
     trainer_use: Counter[Any] = Counter()

@@ -22,7 +22,6 @@ from bascule.core.access import require_ability
 from bascule.core.locking import lock_version
 from bascule.core.mail import Mail, send_each
 from bascule.core.system import SYSTEM, Actor
-from bascule.core.workdays import holidays_between
 from bascule.core.writes import save_historised
 from bascule.programmes.models import Status, Workstream
 from bascule.programmes.services import workstream_update
@@ -30,8 +29,10 @@ from bascule.training import problem as p
 from bascule.training.check import violations
 from bascule.training.models import City, Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
 from bascule.training.preparation import REGION_ONLY
-from bascule.training.selectors import takeover_date, trained_share
+from bascule.training.selectors import holidays, horizon, takeover_date, trained_share
 from bascule.training.solver import Progress, solve
+
+__all__ = ["holidays", "horizon"]  # reads, in selectors; importable here as before
 
 RELEASED = (
     "votre absence au cours {missed} impose de le suivre à nouveau avant celui-ci : "
@@ -41,20 +42,6 @@ HOURS = {p.AM: (time(9, 0), time(12, 30)), p.PM: (time(13, 30), time(17, 0))}
 
 
 # --- the problem as the solver reads it -------------------------------------------------------------------
-def horizon(plan: TrainingPlan) -> list[p.HalfDay]:
-    """Working half-days from the start of the plan to its end (at the latest the eve of the go-live)."""
-    last = plan.wave.golive_date - timedelta(days=1)
-    if plan.ends_on is not None:
-        last = min(last, plan.ends_on)
-    return p.working_half_days(plan.starts_on, last, holidays())
-
-
-def holidays() -> frozenset[date]:
-    """French public holidays of the years around today (the one calendar: `core.workdays`)."""
-    year = timezone.localdate().year
-    return holidays_between(year - 1, year + 4)
-
-
 def problem_for(plan: TrainingPlan, *, keep_published: bool = True) -> p.Problem:
     """The plan as plain data: its courses, rooms, trainers, census (go-live of its wave) and published sessions."""
     courses = list(Course.objects.filter(programme=plan.programme).prefetch_related("prerequisites"))

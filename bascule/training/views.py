@@ -5,17 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from bascule.core.access import can_write_somewhere, get_visible_or_404, read_only_post, require_ability
+from bascule.core.access import get_visible_or_404, read_only_post, require_ability, require_user_ability
 from bascule.core.exports import export_format, table_response
 from bascule.core.forms import run_service
 from bascule.core.history import history_entries
+from bascule.core.registry import user_can
 from bascule.core.services import taskrun_start
 from bascule.programmes.models import Programme
 from bascule.training import preparation, selectors, services
@@ -49,7 +50,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
         {
             "plans": [(plan, shares[plan.pk]) for plan in plans],
             "programmes": list(Programme.objects.visible_to(request.user).order_by("code")),
-            "can_create": can_write_somewhere(request.user),
+            "can_create": user_can(request.user, "training.add_plan"),
         },
     )
 
@@ -238,8 +239,7 @@ def _form(
 
 # --- plans --------------------------------------------------------------------------------------------------
 def plan_create(request: HttpRequest) -> HttpResponse:
-    if not can_write_somewhere(request.user):
-        raise PermissionDenied(preparation.REGION_ONLY)
+    require_user_ability(request.user, "training.add_plan")
     form = PlanForm(request.POST or None, regions=selectors.writable_regions(user=request.user))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

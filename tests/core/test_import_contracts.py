@@ -1,4 +1,5 @@
-"""Every module is under the import contracts of `make quality` (a new module cannot be forgotten there)."""
+"""Every module is under the import contracts of `make quality` (a new module cannot be forgotten there), has its
+place in the layers, and no two files import each other (even lazily, inside a function)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ MODULES = [app for app in settings.INSTALLED_APPS if app.startswith("bascule.") 
 
 def test_every_module_is_in_the_import_contracts():
     config = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
-    core, views = config["tool"]["importlinter"]["contracts"]
+    core, views, layered = config["tool"]["importlinter"]["contracts"]
+    placed = {name.strip() for layer in layered["layers"] for name in layer.split("|")}
     for module in MODULES:
         assert module in core["forbidden_modules"], f"{module}: core must not import it"
         assert module in views["source_modules"], f"{module}: not checked for imports of views/api"
@@ -21,3 +23,17 @@ def test_every_module_is_in_the_import_contracts():
             f"{module}.{name}" for name in ("views", "api") if importlib.util.find_spec(f"{module}.{name}")
         ]
         assert set(layers) <= set(views["forbidden_modules"]), module
+        assert module in placed, f"{module}: give it its layer in the 'modules are layered' contract"
+
+
+def test_no_two_files_import_each_other():
+    import grimp
+
+    graph = grimp.build_graph("bascule")
+    loops = sorted(
+        (a, b)
+        for a in graph.modules
+        for b in graph.find_modules_directly_imported_by(a)
+        if a < b and a in graph.find_modules_directly_imported_by(b)
+    )
+    assert loops == []
