@@ -50,6 +50,33 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         items[:] = kept
 
 
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries: Any) -> Any:
+    """pytest-django's, counting from an emptied query log (tests/queries.py says why)."""
+    return _from_empty_log(django_assert_num_queries)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(django_assert_max_num_queries: Any) -> Any:
+    """pytest-django's, counting from an emptied query log (tests/queries.py says why)."""
+    return _from_empty_log(django_assert_max_num_queries)
+
+
+def _from_empty_log(assert_queries: Any) -> Any:
+    from contextlib import contextmanager
+
+    from django.db import reset_queries
+
+    @contextmanager
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reset_queries()
+        with assert_queries(*args, **kwargs) as context:
+            yield context
+        assert len(context) > 0, "no query counted: the count proves nothing"
+
+    return counted
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -22,3 +22,16 @@ def with_dimension(data: bytes, ref: str) -> bytes:
                     content = content.replace(b"<sheetData", element + b"<sheetData", 1)
             target.writestr(item, content)
     return buffer.getvalue()
+
+
+def example_csv(importer: object, rows: list[dict[str, str]]) -> bytes:
+    """A CSV with every column of `importer` (its own headers) and `rows` by column key (missing keys empty)."""
+    import csv
+
+    columns = importer.columns  # type: ignore[attr-defined]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([column.label for column in columns])
+    for row in rows:
+        writer.writerow([row.get(column.key, "") for column in columns])
+    return buffer.getvalue().encode()

@@ -4,22 +4,19 @@ queries), the ticket page by ability, the knowledge base, the public FAQ, the da
 from __future__ import annotations
 
 import pytest
-from django.db import connection, reset_queries
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from bascule.assistance import services
 from bascule.assistance.models import Ticket, TicketStatus
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
 
 def queries_of(client, url, params):
-    """How many queries one page takes. The log is emptied first: a request's start empties it, which would
-    otherwise leave CaptureQueriesContext counting from a stale index (and compare two zeros)."""
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
+    """How many queries one page takes (counted from an emptied log: tests/queries.py)."""
+    with count_queries() as captured:
         assert client.get(url, params).status_code == 200
     assert len(captured) > 5  # the count is real: a page reads the session, the user, the perimeter, the rows
     return len(captured)

@@ -7,8 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +18,7 @@ from bascule.core.periodic import run_due_jobs
 from bascule.organisation.models import Person
 from bascule.programmes.models import Action, Status, Workstream
 from tests.programmes.factories import ActionFactory
+from tests.queries import count_queries
 
 
 def _new_campaign(world, **extra):
@@ -179,7 +178,7 @@ def test_campaign_pages_cost_constant_queries(world, client):
     url = reverse("committees:campaign_detail", args=[world.campaign.pk])
 
     def count(target):
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             assert client.get(target).status_code == 200
         return len(queries)
 

@@ -8,8 +8,6 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.committees import selectors, services
@@ -18,6 +16,7 @@ from bascule.programmes.models import Action, Decision, Status
 from bascule.programmes.services import action_update, progress_add
 from tests.committees.factories import MeetingDecisionFactory, MeetingFactory
 from tests.programmes.factories import ActionFactory
+from tests.queries import count_queries
 
 T, F = True, False
 USERS = ["national", "lead_bzh", "referent_29", "reader_bzh", "lead_nor", "nobody"]
@@ -222,7 +221,7 @@ def test_the_list_and_the_meeting_page_cost_constant_queries(world, client):
     client.force_login(world.national)
 
     def count(url):
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             assert client.get(url).status_code == 200
         return len(queries)
 
@@ -341,7 +340,7 @@ def test_workstreams_are_frozen_with_the_actions_and_the_frozen_rows_are_listed(
 def test_the_frozen_rows_cost_constant_queries(world, client):
     client.force_login(world.national)
     url = reverse("committees:meeting_state", args=[world.copil.pk])
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for i in range(15):
         ActionFactory(
@@ -349,7 +348,7 @@ def test_the_frozen_rows_cost_constant_queries(world, client):
         )
     later = MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 12, 1))
     services.snapshot_take(by=world.national, meeting=later)
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(reverse("committees:meeting_state", args=[later.pk]))
     assert len(many) == len(few)
 
@@ -391,7 +390,7 @@ def test_a_decision_gets_its_actions_from_the_meeting_page(world, client):
 def test_the_meeting_page_lists_decisions_actions_in_constant_queries(world, client):
     client.force_login(world.national)
     detail = reverse("committees:meeting_detail", args=[world.copil.pk])
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(detail)
     for i in range(8):
         ActionFactory(
@@ -402,7 +401,7 @@ def test_the_meeting_page_lists_decisions_actions_in_constant_queries(world, cli
             decision=world.copil_decision,
         )
         MeetingDecisionFactory(by=world.national, meeting=world.copil, title=f"Autre {i}")
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         page = client.get(detail).content.decode()
     assert len(many) == len(few) and ">7-7</a>" in page
 

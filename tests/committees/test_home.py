@@ -5,14 +5,13 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.committees import services
 from bascule.programmes.models import Action
 from tests.committees.factories import MeetingDecisionFactory
 from tests.programmes.factories import ActionFactory
+from tests.queries import count_queries
 
 
 def _home(client):
@@ -49,7 +48,7 @@ def test_the_home_page_costs_constant_queries(world, client):
     client.force_login(world.national)
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             assert client.get(reverse("core:home")).status_code == 200
         return len(queries)
 

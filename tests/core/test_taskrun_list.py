@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.core.models import TaskRun
+from tests.queries import count_queries
 
 
 def _run(owner, label, status=TaskRun.Status.SUCCEEDED, error=""):
@@ -37,10 +36,10 @@ def test_the_list_costs_the_same_queries_whatever_the_number_of_runs(base_world,
     url = reverse("core:taskrun_list")
     _run(base_world.lead_bzh, "Un")
     client.get(url)
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for i in range(30):
         _run(base_world.lead_bzh, f"Run {i}")
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many) == len(few)

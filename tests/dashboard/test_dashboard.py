@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.dashboard.selectors import Filters, dashboard
 from tests.programmes.factories import ActionFactory
+from tests.queries import count_queries
 
 
 def _codes(board):
@@ -60,7 +59,7 @@ def test_the_page_links_each_figure_and_costs_constant_queries(world, client):
     page = client.get(url).content.decode()
     assert "Chantiers par état" in page and "<svg" in page and "Données du graphique" in page
     assert f"?programme=CHORUS&amp;dans={world.bretagne.pk}" in page
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for i in range(20):
         ActionFactory(
@@ -71,7 +70,7 @@ def test_the_page_links_each_figure_and_costs_constant_queries(world, client):
             structure=world.normandie if i % 2 else world.bretagne,
             deliverables_text="2030",
         )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many) == len(few)
     assert client.get(url, {"dans": str(world.normandie.pk)}).status_code == 200
@@ -166,7 +165,7 @@ def test_as_of_a_committee_every_figure_is_the_frozen_one(world, client):
     assert _codes(breton) == ["national", "R53"]
     client.force_login(world.national)
     url = reverse("dashboard:dashboard")
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         page = client.get(url, {"au": str(world.copil.pk)}).content.decode()
     assert "État figé au 01/06/2025" in page and f"{state}?dans={world.bretagne.pk}&amp;retard=on" in page
     for i in range(10):
@@ -177,7 +176,7 @@ def test_as_of_a_committee_every_figure_is_the_frozen_one(world, client):
         by=world.national,
         meeting=MeetingFactory(by=world.national, programme=world.programme, held_on=date(2025, 12, 1)),
     )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url, {"au": str(world.copil.pk)})
     assert len(many) == len(few)
 

@@ -7,13 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.indicators import selectors, services
 from bascule.indicators.models import Indicator, Measurement
 from bascule.indicators.selectors import aggregate
+from tests.queries import count_queries
 
 D = Decimal
 ON = date(2025, 6, 30)
@@ -116,7 +115,7 @@ def test_the_page_shows_the_consolidation_the_chart_and_its_table_in_constant_qu
     url = reverse("indicators:indicator_detail", args=[world.indicator.pk])
     page = client.get(url).content.decode()
     assert "<svg" in page and "Valeur consolidée en fin de mois" in page and "2 département(s) sur 2" in page
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for day in range(1, 28):
         for structure, by in ((world.finistere, world.referent_29), (world.calvados, world.lead_nor)):
@@ -128,7 +127,7 @@ def test_the_page_shows_the_consolidation_the_chart_and_its_table_in_constant_qu
                 value=D(day),
                 coverage=D(10),
             )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many) == len(few)
     drilled = client.get(url, {"dans": str(world.bretagne.pk)}).content.decode()

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
-
 from bascule.organisation.models import Structure
 from bascule.organisation.selectors import structure_index
 from bascule.organisation.services import structure_update
 from tests.factories import make_structure
+from tests.queries import count_queries
 
 
 def test_the_index_is_built_once_and_checked_with_one_query(world):
     first = structure_index()
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         again = structure_index()
     assert again is first
     assert len(queries) == 1  # the freshness check, not a read of the whole referential

@@ -7,8 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bascule.core.imports import REJECT, UNCHANGED, UPDATE
@@ -17,6 +15,7 @@ from bascule.sizing import selectors, services
 from bascule.sizing.importers import SizingInputImporter
 from bascule.sizing.models import CentreInput, LeadershipException, Volume
 from tests.factories import make_structure
+from tests.queries import count_queries
 
 
 def _csv(*lines: str) -> bytes:
@@ -271,7 +270,7 @@ def test_a_cost_comparison_over_five_years_gives_the_totals_by_hand(world):
 def test_the_table_page_costs_constant_queries_and_exports(world, client):
     client.force_login(world.national)
     url = reverse("sizing:sizing_detail", args=[world.sizing.pk])
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         page = client.get(url).content.decode()
     assert "CPCM-53" in page and "41" in page
     for i in range(5):
@@ -287,13 +286,13 @@ def test_the_table_page_costs_constant_queries_and_exports(world, client):
             antennas=0,
             volumes={world.agriculture: (1000, 10)},
         )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(url)
     assert len(many) == len(few)
     export = client.get(url, {"export": "csv"})
     assert export.status_code == 200 and "CPCM-X4" in export.content.decode("utf-8-sig")
     staffing_url = reverse("sizing:sizing_staffing", args=[world.sizing.pk])
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         staffing_page = client.get(staffing_url).content.decode()
     assert 'aria-label="Postes à pourvoir par centre' in staffing_page and "<svg" in staffing_page
     centre = make_structure("CPCM-Y", parent=world.normandie, kind=StructureKind.SHARED_CENTRE, region="28")
@@ -306,7 +305,7 @@ def test_the_table_page_costs_constant_queries_and_exports(world, client):
         antennas=0,
         volumes={world.agriculture: (1000, 10)},
     )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         client.get(staffing_url)
     assert len(many) == len(few)
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +18,7 @@ from bascule.surveys import questionnaires, selectors, services
 from bascule.surveys.answers import check_complete, check_values
 from bascule.surveys.models import Answer, Kind, Question, Survey
 from tests.factories import make_structure
+from tests.queries import count_queries
 from tests.surveys.world import build_questionnaire
 
 pytestmark = pytest.mark.django_db
@@ -308,7 +308,7 @@ def test_results_count_and_rate_within_the_perimeter(world):
 
 def test_results_read_a_fixed_number_of_queries(world):
     def count() -> int:
-        with CaptureQueriesContext(connection) as queries:
+        with count_queries() as queries:
             selectors.results(user=world.national, survey=world.survey)
         return len(queries)
 
@@ -598,7 +598,7 @@ def test_contacts_are_found_in_a_fixed_number_of_queries_with_the_steering_conta
     from bascule.organisation.selectors import steering_contact
 
     structures = [world.ddtm29, world.ddtm14, world.finistere, world.calvados, world.bretagne]
-    with CaptureQueriesContext(connection) as queries:
+    with count_queries() as queries:
         found = services.contacts(structures)
     assert len(queries) == 2  # whatever the number of structures
     for structure in structures:

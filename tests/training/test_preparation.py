@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from hypothesis import given, settings
@@ -23,6 +21,7 @@ from bascule.training import preparation, services
 from bascule.training import problem as p
 from bascule.training.models import Course, Room, Seat, Session, Trainee, Trainer, TrainingPlan
 from tests.factories import PersonFactory
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -264,7 +263,7 @@ def test_census_filters_exports_and_keeps_a_constant_number_of_queries(world, cl
     exported = client.get(url, {"export": "csv", "q": "R53-1"})
     assert exported.status_code == 200 and b"Stagiaire R53-1" in exported.content
     assert b"Stagiaire R53-2" not in exported.content
-    with CaptureQueriesContext(connection) as few:
+    with count_queries() as few:
         client.get(url)
     for n in range(30):
         preparation.trainee_add(
@@ -278,7 +277,7 @@ def test_census_filters_exports_and_keeps_a_constant_number_of_queries(world, cl
             exempt=[world.course3] if n % 2 else [],
             exemption_reason="Déjà formé" if n % 2 else "",
         )
-    with CaptureQueriesContext(connection) as many:
+    with count_queries() as many:
         response = client.get(url)
     assert len(many) == len(few)
     assert "Déjà formé" in response.content.decode()
@@ -431,7 +430,7 @@ def _page(world: Any, plan: TrainingPlan) -> str:
 def test_the_list_shows_each_regions_share_trained_in_constant_queries(world, client):
     client.force_login(world.national)
     url = reverse("training:plan_list")
-    with CaptureQueriesContext(connection) as two:
+    with count_queries() as two:
         response = client.get(url)
     assert [plan.region for plan, _share in response.context["plans"]] == [world.bretagne, world.normandie]
     plan = world.plan_nor
@@ -455,7 +454,7 @@ def test_the_list_shows_each_regions_share_trained_in_constant_queries(world, cl
             starts_on=plan.starts_on,
             census_closes_on=plan.census_closes_on,
         )
-    with CaptureQueriesContext(connection) as five:
+    with count_queries() as five:
         response = client.get(url)
     assert len(five) == len(two)
     shares = {p.region.code: share for p, share in response.context["plans"]}
