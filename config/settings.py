@@ -322,6 +322,9 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BASCULE_WORKER_STALE_SECONDS = env_int("BASCULE_WORKER_STALE_SECONDS", 60)
 # How often a worker says it is alive (a thread of its own, also while a long task runs); well under the above
 BASCULE_WORKER_HEARTBEAT_SECONDS = env_float("BASCULE_WORKER_HEARTBEAT_SECONDS", 5.0)
+# How much the training schedule's solver searches when the demo is built, in CP-SAT's deterministic time (about a
+# second each on a laptop): the same plan on every machine. Tests use less.
+BASCULE_DEMO_SOLVER_WORK = env_float("BASCULE_DEMO_SOLVER_WORK", 8.0)
 # The address of this site, for the links in e-mails sent outside a request (campaigns, reminders).
 BASCULE_SITE_URL = env_str("BASCULE_SITE_URL", "http://127.0.0.1:8000")
 

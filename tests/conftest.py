@@ -29,6 +29,37 @@ from tests.factories import PersonFactory, UserFactory, give_role, make_structur
 K = StructureKind
 
 
+class UnknownRightInTemplate(Exception):
+    """A template asked for a right that its context does not hold (`can_chnage`, `abilities.publsh`)."""
+
+
+def _strict_rights_in_templates() -> None:
+    """In tests, a template naming a right that is not in its context fails the test instead of hiding a button.
+
+    Django resolves an unknown variable to nothing, silently: `{% if can_chnage %}` hides the button for everyone.
+    Lookups of `can_…` names and of keys of an `abilities` dict must resolve; other variables may be optional.
+    """
+    from django.template import base
+
+    resolve = base.Variable._resolve_lookup
+
+    def strict(self: Any, context: Any) -> Any:
+        try:
+            return resolve(self, context)
+        except base.VariableDoesNotExist:
+            parts = self.lookups or ()
+            if any(str(p).startswith("can_") for p in parts) or "abilities" in parts[:-1]:
+                raise UnknownRightInTemplate(
+                    f"« {self.var} » : ce droit n'est pas dans le contexte du gabarit"
+                ) from None
+            raise
+
+    base.Variable._resolve_lookup = strict
+
+
+_strict_rights_in_templates()
+
+
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
 
 
@@ -82,6 +113,7 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Argon2 is slow by design; tests that are not about hashing use a fast hasher (see test_auth for Argon2).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.BASCULE_DEMO_SOLVER_WORK = 1.0  # the demo's schedule: a short, deterministic search
 
 
 @dataclass

@@ -9,6 +9,7 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -168,7 +169,8 @@ def load_demo() -> list[str]:
             available=available,
             city=DEPARTMENT_CITY.get(person.structure.department, "Rennes"),
         )
-    result = services.schedule(by=SYSTEM, plan=plan, seconds=10)
+    # A bounded amount of solver work, not of time: the same demo plan on every machine (setting, short in tests).
+    result = services.schedule(by=SYSTEM, plan=plan, seconds=120, work=settings.BASCULE_DEMO_SOLVER_WORK)
     services.publish(by=SYSTEM, plan=plan, notify=False)
     held = list(
         Session.objects.filter(plan=plan, starts_on__lt=today)

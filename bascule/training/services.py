@@ -161,11 +161,12 @@ def schedule(
     seconds: float = 30.0,
     keep_published: bool = True,
     progress: Progress | None = None,
+    work: float | None = None,
 ) -> p.Plan:
     """Plan (or re-plan) the region: unpublished sessions are replaced; published ones are kept unless asked."""
     require_ability(plan, by, "schedule", REGION_ONLY)
     problem = problem_for(plan, keep_published=keep_published)
-    result = solve(problem, seconds=seconds, progress=progress)
+    result = solve(problem, seconds=seconds, progress=progress, work=work)
     broken = violations(problem, result)
     if broken:  # never publish a plan that breaks a hard rule (the checker does not trust the solver)
         raise ValidationError("Le planning calculé enfreint une règle : " + " ; ".join(broken[:5]))

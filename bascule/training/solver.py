@@ -283,9 +283,18 @@ def explain(model: Model, group: Group, course: Course) -> str:
 
 # --- CP-SAT -------------------------------------------------------------------------------------------
 def solve(
-    problem: Problem, *, seconds: float = 60.0, progress: Progress | None = None, workers: int = 2
+    problem: Problem,
+    *,
+    seconds: float = 60.0,
+    progress: Progress | None = None,
+    workers: int = 2,
+    work: float | None = None,
 ) -> Plan:
-    """The schedule: greedy first, then CP-SAT from it (hint) within `seconds`; both checked by the caller."""
+    """The schedule: greedy first, then CP-SAT from it (hint) within `seconds`; both checked by the caller.
+
+    `work` bounds the search by CP-SAT's deterministic time instead (one worker, a fixed seed): the same plan on
+    every machine, however fast — the demo's and the tests' plans never depend on what a clock allowed.
+    """
     from ortools.sat.python import cp_model
 
     began = time.perf_counter()
@@ -385,6 +394,9 @@ def solve(
     say(30, "Optimisation (CP-SAT)")
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(1.0, seconds - (time.perf_counter() - began))
+    if work is not None:
+        solver.parameters.max_deterministic_time = work
+        workers = 1
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = 7
     status = solver.solve(cp)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -11,9 +10,7 @@ from bascule.committees.selectors import campaign_page, compare_meetings, decisi
 from bascule.indicators.models import Indicator
 
 
-@pytest.mark.django_db
-def test_demo_committees_compare_and_follow_up():
-    call_command("demo_data", verbosity=0)
+def test_demo_committees_compare_and_follow_up(demo):
     first, second, third = Meeting.objects.filter(committee="copil").order_by("held_on")
     national = get_user_model().objects.get(username="national")
     result = compare_meetings(user=national, before=first, after=second)

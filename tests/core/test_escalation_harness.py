@@ -15,7 +15,6 @@ No code per module: new routes and importers are covered as soon as they are reg
 from __future__ import annotations
 
 import contextlib
-import re
 from datetime import date
 from typing import Any
 
@@ -126,6 +125,7 @@ def _attempt(service: Any, **kwargs: Any) -> None:
 
 def _try_services(world: Any, user: Any, own: Person) -> None:
     people = [own, world.person_bzh, world.person_nor]
+    existing = list(Assignment.objects.filter(person__in=people))  # (not those this loop creates: quadratic)
     for role in Role.values:
         for target in _targets(world):
             for person in people:
@@ -137,7 +137,8 @@ def _try_services(world: Any, user: Any, own: Person) -> None:
                     structure=target,
                     start_date=date(2024, 9, 1),
                 )
-            for assignment in list(Assignment.objects.filter(person__in=people)):
+            for assignment in existing:
+                assignment.refresh_from_db()
                 _attempt(
                     services.assignment_update,
                     by=user,
@@ -171,12 +172,18 @@ def _try_routes(world: Any, user: Any, own: Person) -> None:
             continue
         url = reverse(route.name, kwargs={k: getattr(v, "pk", v) for k, v in kwargs.items()})
         version = next((v.version for v in kwargs.values() if hasattr(v, "version")), None)
-        probe = client.post(url, {}, format="json" if route.is_api else None)
+        first = _payload(Role.values[0], world.root, own, version)
+        if route.is_api:
+            probe = client.post(url, first, format="json")
+            fields = _serializer_fields(route, url)
+        else:
+            with _reads() as read:
+                probe = client.post(url, first)
+            fields = None if "*" in read else frozenset(read)
         if probe.status_code == 405 and not route.is_api:
             continue
-        fields = _accepted_fields(client, route, url)
         if fields is not None and not fields & POWER_FIELDS:
-            continue  # takes no role, structure, parent, person, perimeter or level: nothing to escalate with
+            continue  # reads no role, structure, parent, person, perimeter or level: nothing to escalate with
         roles = Role.values if fields is None or "role" in fields else Role.values[:1]
         for role in roles:
             for target in (world.root, world.bretagne, world.normandie):
@@ -193,33 +200,72 @@ def _try_routes(world: Any, user: Any, own: Person) -> None:
 POWER_FIELDS = frozenset(
     {"role", "structure", "parent", "person", "region", "department", "code", "perimeter", "level", "kind"}
 )
-FORM_FIELD = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 
 
-def _accepted_fields(client: Any, route: Route, url: str) -> frozenset[str] | None:
-    """The fields a write route reads: its serializer's (API), or those of the form its page shows; None when they
-    cannot be known (a POST-only page), in which case every payload is sent."""
-    if route.is_api:
-        from rest_framework.generics import GenericAPIView
+@contextlib.contextmanager
+def _reads() -> Any:
+    """The keys a page's view reads from the posted data (its forms read each field by name); "*" when it reads
+    them all (iterates, copies), so that the payloads cannot be chosen."""
+    from django.http import QueryDict
+    from django.utils.datastructures import MultiValueDict
 
-        match = resolve(url)
-        viewset = getattr(match.func, "cls", None)
-        if (
-            viewset is None
-            or getattr(viewset, "get_serializer_class", None) is not GenericAPIView.get_serializer_class
-        ):
-            return None  # a serializer chosen per request: do not guess
-        serializer = getattr(match.func, "initkwargs", {}).get("serializer_class") or viewset.serializer_class
-        if serializer is None:
-            return None
-        try:
-            return frozenset(serializer().fields)
-        except Exception:  # a serializer that needs its context: do not guess
-            return None
-    page = client.get(url)
-    if page.status_code != 200 or "text/html" not in page.get("Content-Type", ""):
+    read: set[str] = set()
+    by_name = {
+        name: getattr(MultiValueDict, name) for name in ("__getitem__", "get", "getlist", "__contains__")
+    }
+    everything = {
+        name: getattr(MultiValueDict, name) for name in ("__iter__", "items", "lists", "dict", "copy")
+    }
+
+    def named(original: Any) -> Any:
+        def spy(self: Any, key: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(self, QueryDict) and not self._mutable:  # read, not filled while the body is parsed
+                read.add(str(key))
+            return original(self, key, *args, **kwargs)
+
+        return spy
+
+    def whole(original: Any) -> Any:
+        def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if isinstance(self, QueryDict) and not self._mutable:
+                read.add("*")
+            return original(self, *args, **kwargs)
+
+        return spy
+
+    own_methods = {name: MultiValueDict.__dict__.get(name) for name in {**by_name, **everything}}
+    for name, original in by_name.items():
+        setattr(MultiValueDict, name, named(original))
+    for name, original in everything.items():
+        setattr(MultiValueDict, name, whole(original))
+    try:
+        yield read
+    finally:
+        for name, original in own_methods.items():
+            if original is None:
+                delattr(MultiValueDict, name)  # inherited from dict: the subclass gets no copy of it
+            else:
+                setattr(MultiValueDict, name, original)
+
+
+def _serializer_fields(route: Route, url: str) -> frozenset[str] | None:
+    """The fields an API route reads: its serializer's; None when they cannot be known (every payload is sent)."""
+    from rest_framework.generics import GenericAPIView
+
+    match = resolve(url)
+    viewset = getattr(match.func, "cls", None)
+    if (
+        viewset is None
+        or getattr(viewset, "get_serializer_class", None) is not GenericAPIView.get_serializer_class
+    ):
+        return None  # a serializer chosen per request: do not guess
+    serializer = getattr(match.func, "initkwargs", {}).get("serializer_class") or viewset.serializer_class
+    if serializer is None:
         return None
-    return frozenset(FORM_FIELD.findall(page.content.decode()))
+    try:
+        return frozenset(serializer().fields)
+    except Exception:  # a serializer that needs its context: do not guess
+        return None
 
 
 def _try_imports(world: Any, user: Any, own: Person) -> None:

@@ -102,6 +102,8 @@ def extend_world(world: Any) -> None:
         )
         world.plans[region.code] = plan
     world.plan_bzh, world.plan_nor = world.plans["R53"], world.plans["R28"]
-    services.schedule(by=world.lead_nor, plan=world.plan_nor, seconds=5)
-    services.schedule(by=world.lead_bzh, plan=world.plan_bzh, seconds=5)
+    services.schedule(
+        by=world.lead_nor, plan=world.plan_nor, seconds=60, work=1.0
+    )  # the same plan everywhere
+    services.schedule(by=world.lead_bzh, plan=world.plan_bzh, seconds=60, work=1.0)
     world.session_nor = world.plan_nor.sessions.order_by("starts_on").first()
