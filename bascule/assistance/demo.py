@@ -11,7 +11,6 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
@@ -28,20 +27,14 @@ from bascule.assistance.models import (
     Ticket,
     TicketStatus,
 )
-from bascule.core.roles import Role
 from bascule.core.system import SYSTEM
-from bascule.organisation.models import Assignment, Person, Structure
+from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import Programme, WorkstreamTemplate
 
 CODE = "CHORUS-MAP"
 REGIONS = ("R53", "R28", "R52")
 TICKETS = 320
 SEED = 9
-ACCOUNTS = {  # username: (role, structure code of the role)
-    "proximite": (Role.PROXIMITY_REFERENT, "DDTM-29"),
-    "pole": (Role.SUPPORT_POLE_AGENT, "POLE-53"),
-}
-
 ARTICLES = [
     (
         3,
@@ -168,34 +161,6 @@ QUESTIONS = [
 ]
 
 
-def _accounts() -> None:
-    user_model = get_user_model()
-    for username, (role, code) in ACCOUNTS.items():
-        structure = Structure.objects.filter(code=code).first()
-        if structure is None:
-            continue
-        person = (
-            Person.objects.filter(user__username=username).first()
-            or Person.objects.filter(
-                assignments__role=role, assignments__structure=structure, user__isnull=True
-            ).first()
-        )
-        if person is None:
-            continue
-        user, _ = user_model.objects.get_or_create(
-            username=username, defaults={"first_name": person.first_name, "last_name": person.last_name}
-        )
-        user.email = person.email
-        user.set_password("demo")  # deliberately weak: demo data only
-        user.save()
-        if person.user_id != user.pk:
-            person.user = user
-            person._history_user = None  # type: ignore[attr-defined]
-            person.save()
-        if not Assignment.objects.filter(person=person, role=role, structure=structure).exists():
-            Assignment.objects.create(person=person, role=role, structure=structure, start_date="2021-01-01")
-
-
 def _ticket(
     rng: random.Random,
     programme: Programme,
@@ -299,7 +264,6 @@ def load_demo() -> list[str]:
     programme = Programme.objects.filter(code=CODE).select_related("owner").first()
     if programme is None:
         return ["Assistance de démonstration : pas de programme de démonstration, rien à faire."]
-    _accounts()
     if Ticket.objects.filter(programme=programme).exists():
         return [
             "Assistance de démonstration déjà présente : conservée telle quelle (comptes « proximite » et « pole »)."

@@ -467,7 +467,8 @@ def load_demo() -> list[str]:
             f"{len(b.assignments)} affectations."
         )
     ensure_demo_accounts()
-    lines.append(f"Comptes de démonstration (mot de passe « demo ») : {', '.join(DEMO_ACCOUNTS)}.")
+    ensure_role_accounts()
+    lines.append(f"Comptes de démonstration (mot de passe « demo ») : {', '.join(all_demo_accounts())}.")
     return lines
 
 
@@ -477,6 +478,53 @@ DEMO_ACCOUNTS = {
     "bretagne": ("Yann", "Le Gall", "PREF-R53", Role.REGIONAL_LEAD, "R53"),
     "lecteur": ("Anne", "Kerouac", "PREF-R53", Role.READER, "R53"),
 }
+
+
+# One login for each other role of the demo, given to a person who already holds it there (so the demo's data is
+# the same with or without them): username → (role, structure code of the role).
+ROLE_ACCOUNTS = {
+    "finistere": (Role.DEPARTMENTAL_REFERENT, "D29"),
+    "centre": (Role.CENTRE_HEAD, "CPCM-53"),
+    "adjoint": (Role.CENTRE_DEPUTY, "CPCM-53"),
+    "agent": (Role.SERVICE_AGENT, "CPCM-53"),
+    "metier": (Role.BUSINESS_REFERENT, "DDTM-29"),
+    "proximite": (Role.PROXIMITY_REFERENT, "DDTM-29"),
+    "pole": (Role.SUPPORT_POLE_AGENT, "POLE-53"),
+    "formateur": (Role.TRAINER, "PREF-R53"),
+    "cpu": (Role.CPU, "DMAT/SDAT/BCAM"),
+    "cpi": (Role.CPI, "DMAT/SDAT/BCAM"),
+}
+
+
+def all_demo_accounts() -> list[str]:
+    """Every demo login: one per role the demo has."""
+    return [*DEMO_ACCOUNTS, *ROLE_ACCOUNTS]
+
+
+def ensure_role_accounts() -> None:
+    """The logins of ROLE_ACCOUNTS (password `demo`), each linked to a person holding the role at its structure."""
+    user_model = get_user_model()
+    for username, (role, code) in ROLE_ACCOUNTS.items():
+        person = (
+            Person.objects.filter(user__username=username).first()
+            or Person.objects.filter(
+                assignments__role=role, assignments__structure__code=code, user__isnull=True
+            )
+            .order_by("last_name", "first_name", "pk")
+            .first()
+        )
+        if person is None:
+            continue
+        user, _ = user_model.objects.get_or_create(
+            username=username, defaults={"first_name": person.first_name, "last_name": person.last_name}
+        )
+        user.email = person.email
+        user.set_password("demo")  # deliberately weak: demo data only
+        user.save()
+        if person.user_id != user.pk:
+            person.user = user
+            person._history_user = None  # type: ignore[attr-defined]
+            person.save()
 
 
 def ensure_demo_accounts() -> None:

@@ -7,6 +7,7 @@ is seen by everyone who sees the programme and edited by those who edit the prog
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,7 @@ from bascule.core.deadlines import Deadline, Stage
 from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.system import Actor
-from bascule.organisation.models import Person, Structure
+from bascule.organisation.models import Person, Structure, StructureKind
 
 
 class Status(models.TextChoices):
@@ -89,11 +90,29 @@ class Programme(VersionedModel):
             "view": view,
             "change": change,
             # Instancing creates workstreams in the regions (departments) the user may edit, wherever they are.
-            "instantiate": view and can_write_somewhere(user),
+            "instantiate": view and can_write_somewhere(user) and bool(instantiable_kinds(user)),
             "add_action": change,  # a national action; a regional one needs its region (Structure "change")
             "import_actions": change,
             "add_decision": change,
         }
+
+
+def instantiable_kinds(user: Actor) -> tuple[str, ...]:
+    """The levels (region, department) at which the user edits at least one structure: where instancing a
+    programme's workstreams can create some (read once per user object, i.e. per request)."""
+    cached: tuple[str, ...] | None = getattr(user, "_bascule_instantiable_kinds", None)
+    if cached is None:
+        levels = (StructureKind.REGION, StructureKind.DEPARTMENT)
+        found = set(
+            Structure.objects.editable_by(user)
+            .filter(kind__in=levels)
+            .values_list("kind", flat=True)
+            .distinct()
+        )
+        cached = tuple(str(kind) for kind in levels if kind in found)
+        with contextlib.suppress(AttributeError):  # the system actor keeps nothing
+            user._bascule_instantiable_kinds = cached  # type: ignore[union-attr]
+    return cached
 
 
 class Wave(BaseModel):

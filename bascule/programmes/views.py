@@ -40,6 +40,7 @@ from bascule.programmes.models import (
     Programme,
     Workstream,
     WorkstreamTemplate,
+    instantiable_kinds,
 )
 from bascule.programmes.timeline import build_timeline
 
@@ -64,6 +65,7 @@ def programme_detail(request: HttpRequest, programme_id: str) -> HttpResponse:
         "decisions": Decision.objects.visible_to(request.user).filter(programme=programme),
         "decision_form": DecisionForm(),
         "item_form": TemplateItemForm(),
+        "instantiate_kinds": instantiable_kinds(request.user),
     }
     return render(request, "programmes/programme_detail.html", context)
 

@@ -118,11 +118,18 @@ class Groups:
         else:
             children = Structure.objects.visible_to(user).filter(parent=root)
         self.children = list(children.order_by("name"))
+        # A line links to its structure's own results only if the user may open them (a departmental referent
+        # reads its region's line, not the region).
+        self.openable = set(
+            Structure.objects.visible_to(user)
+            .filter(pk__in=[c.pk for c in self.children])
+            .values_list("pk", flat=True)
+        )
 
     def of(self, path: str) -> tuple[str, Structure | None]:
         for child in self.children:
             if path.startswith(child.path):
-                return child.name, child
+                return child.name, child if child.pk in self.openable else None
         if self.root is not None:
             return f"{self.root.name} (niveau propre)", None
         return "Niveau national", None

@@ -19,13 +19,14 @@ def test_a_403_is_one_line_in_the_log(base_world, client):
     stream = io.StringIO()
     previous = handler.setStream(stream)  # type: ignore[attr-defined]
     try:
-        client.force_login(base_world.nobody)
-        response = client.post(reverse("assistance:article_create"), {"question": "x", "answer": "y"})
+        client.force_login(base_world.reader_bzh)  # sees Bretagne, changes nothing
+        url = reverse("organisation:structure_edit", args=[base_world.bretagne.pk])
+        response = client.post(url, {"name": "x"})
     finally:
         handler.setStream(previous)  # type: ignore[attr-defined]
     assert response.status_code == 403
     logged = stream.getvalue()
-    assert "Forbidden" in logged and "/assistance/articles/nouveau/" in logged
+    assert "Forbidden" in logged and url in logged
     assert "Traceback" not in logged and len(logged.strip().splitlines()) == 1
 
 
