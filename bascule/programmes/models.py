@@ -111,7 +111,7 @@ def instantiable_kinds(user: Actor) -> tuple[str, ...]:
         )
         cached = tuple(str(kind) for kind in levels if kind in found)
         with contextlib.suppress(AttributeError):  # the system actor keeps nothing
-            user._bascule_instantiable_kinds = cached  # type: ignore[union-attr]
+            user._bascule_instantiable_kinds = cached  # type: ignore[attr-defined]
     return cached
 
 
