@@ -81,6 +81,20 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
         items[:] = kept
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the harnesses walked (their `record_property("harnais", …)`), printed at the end of the run."""
+    lines = sorted(
+        str(value)
+        for report in terminalreporter.stats.get("passed", [])
+        for key, value in getattr(report, "user_properties", [])
+        if key == "harnais"
+    )
+    if lines:
+        terminalreporter.section("Couverture des harnais")
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 @pytest.fixture
 def django_assert_num_queries(django_assert_num_queries: Any) -> Any:
     """pytest-django's, counting from an emptied query log (tests/queries.py says why)."""

@@ -188,12 +188,14 @@ PAGES = {r.name for r in ROUTES if not r.is_api and not r.name.startswith("admin
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("username", all_demo_accounts())
-def test_every_link_of_the_demo_answers_200_for_every_demo_user(demo, username):
+def test_every_link_of_the_demo_answers_200_for_every_demo_user(demo, username, record_property):
     """One demo account per test, so that the workers share the crawl (the demo is replayed, not rebuilt)."""
     client = Client()
     client.force_login(get_user_model().objects.get(username=username))
     reached, failures, forms = _crawl_routes(client)
-    print(f"{username} : {len(reached)} routes atteintes, dont {forms} formulaires soumis")
+    record_property(
+        "harnais", f"liens — {username} : {len(reached)} routes atteintes, {forms} formulaires soumis"
+    )
     assert len(reached) > 10, (username, reached)
     if username == "national":  # who sees the most: the crawl's coverage of the URLconf
         assert NOT_CRAWLED <= PAGES, sorted(NOT_CRAWLED - PAGES)  # the list names real routes

@@ -161,7 +161,7 @@ def _payload(objects: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("username", all_demo_accounts())
-def test_every_write_is_refused_to_whom_lacks_its_right(demo, username):
+def test_every_write_is_refused_to_whom_lacks_its_right(demo, username, record_property):
     user = get_user_model().objects.get(username=username)
     client = APIClient()
     client.force_login(user)
@@ -204,7 +204,9 @@ def test_every_write_is_refused_to_whom_lacks_its_right(demo, username):
                 faults.append(f"{label}: écrit sans demander aucun droit ({request.writes[0]})")
             if (hidden or denied) and request.writes:
                 faults.append(f"{label}: refusé mais a écrit ({request.writes[0]})")
-    print(f"{username} : {tried} essais d'écriture, dont {refused} refus de droit vérifiés")
+    record_property(
+        "harnais", f"écritures — {username} : {tried} essais, dont {refused} refus de droit vérifiés"
+    )
     assert tried > 50, tried
     assert not faults, "\n".join(faults[:40])
 
