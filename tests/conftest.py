@@ -33,11 +33,33 @@ class UnknownRightInTemplate(Exception):
     """A template asked for a right that its context does not hold (`can_chnage`, `abilities.publsh`)."""
 
 
-def _strict_rights_in_templates() -> None:
-    """In tests, a template naming a right that is not in its context fails the test instead of hiding a button.
+class UnknownTemplateVariable(Exception):
+    """A template of Bascule named a variable its context does not hold, or an attribute its object lacks."""
 
-    Django resolves an unknown variable to nothing, silently: `{% if can_chnage %}` hides the button for everyone.
-    Lookups of `can_…` names and of keys of an `abilities` dict must resolve; other variables may be optional.
+
+# Variables a page may leave out on purpose (`{% if … %}` tells the two cases apart): the DSFR base's breadcrumb and
+# pagination, a form page's history and its object (absent when creating), optional hints and panels.
+OPTIONAL_TEMPLATE_VARIABLES = frozenset(
+    {
+        "breadcrumb_data", "page_label", "history", "back_id", "columns_hint",
+        "indicator", "sizing", "questionnaire", "survey", "question", "structure", "load", "within", "refused",
+        "thanks",
+    }
+)  # fmt: skip
+# Pages rendered by a library, outside the request's context processors (django-axes' lockout page, also answered
+# to the API's token login): their context is the library's.
+NOT_STRICT_TEMPLATES = ("accounts/locked.html",)
+# Attributes read on objects that may lack them by design (the DSFR pagination's optional page list).
+OPTIONAL_TEMPLATE_ATTRIBUTES = frozenset({"pages_list"})
+
+
+def _strict_templates() -> None:
+    """In tests, a template naming what its context does not hold fails the test instead of printing nothing.
+
+    Django resolves an unknown variable to nothing, silently: `{% if can_chnage %}` hides the button for everyone,
+    `{{ action.titel }}` leaves a cell empty. In Bascule's templates, a variable must be in the context (or listed
+    as optional above) and an attribute must exist on its object (a None on the way is fine: `{{ s.parent.code }}`
+    for a root; so is a missing key of a dict row); rights (`can_…`, keys of `abilities`) always.
     """
     from django.template import base
 
@@ -47,17 +69,53 @@ def _strict_rights_in_templates() -> None:
         try:
             return resolve(self, context)
         except base.VariableDoesNotExist:
-            parts = self.lookups or ()
-            if any(str(p).startswith("can_") for p in parts) or "abilities" in parts[:-1]:
+            parts = [str(p) for p in (self.lookups or ())]
+            if any(p.startswith("can_") for p in parts) or "abilities" in parts[:-1]:
                 raise UnknownRightInTemplate(
                     f"« {self.var} » : ce droit n'est pas dans le contexte du gabarit"
                 ) from None
+            template = getattr(getattr(context, "template", None), "origin", None)
+            name = str(getattr(template, "name", ""))
+            if not parts or "/bascule/" not in name or name.endswith(NOT_STRICT_TEMPLATES):
+                raise
+            if parts[0] not in context:
+                if parts[0] in OPTIONAL_TEMPLATE_VARIABLES:
+                    raise
+                raise UnknownTemplateVariable(
+                    f"« {self.var} » : absent du contexte de {template.name}"
+                ) from None
+            current = context[parts[0]]
+            for part in parts[1:]:
+                if current is None or current == "" or isinstance(current, dict):
+                    raise  # a None on the way, or a row (a dict) whose keys vary: optional by nature
+                try:
+                    current = _step(current, part)
+                except (AttributeError, KeyError, IndexError, TypeError, ValueError):
+                    if part in OPTIONAL_TEMPLATE_ATTRIBUTES:
+                        raise base.VariableDoesNotExist(self.var) from None
+                    raise UnknownTemplateVariable(
+                        f"« {self.var} » : {type(current).__name__} n'a pas « {part} » ({template.name})"
+                    ) from None
             raise
 
     base.Variable._resolve_lookup = strict
 
 
-_strict_rights_in_templates()
+def _step(current: Any, part: str) -> Any:
+    """One step of a template lookup, as Django tries them: key, attribute, index (a call when callable)."""
+    try:
+        value = current[part]
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError):
+        try:
+            value = getattr(current, part)
+        except AttributeError:
+            value = current[int(part)]
+    if callable(value) and not getattr(value, "do_not_call_in_templates", False):
+        value = value()
+    return value
+
+
+_strict_templates()
 
 
 DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback"}
