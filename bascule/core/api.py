@@ -48,6 +48,8 @@ class AbilityPermission(permissions.BasePermission):
 
 UNKNOWN_FIELD = "Champ inconnu : il n'est pas enregistré (vérifiez son nom)."
 READ_ONLY_FIELD = "Champ en lecture seule : il n'est pas modifiable ici."
+# What the browsable API's HTML forms add to a form-encoded write: not fields of the object.
+FORM_CONTROLS = frozenset({"csrfmiddlewaretoken", "_content", "_content_type", "_method"})
 
 
 def refuse_unknown_fields(data: Any, fields: dict[str, Any], writable: set[str] | None = None) -> None:
@@ -56,7 +58,9 @@ def refuse_unknown_fields(data: Any, fields: dict[str, Any], writable: set[str] 
         return
     accepted = writable if writable is not None else {n for n, f in fields.items() if not f.read_only}
     errors = {
-        name: [READ_ONLY_FIELD if name in fields else UNKNOWN_FIELD] for name in data if name not in accepted
+        name: [READ_ONLY_FIELD if name in fields else UNKNOWN_FIELD]
+        for name in data
+        if name not in accepted and name not in FORM_CONTROLS
     }
     if errors:
         raise serializers.ValidationError(errors)

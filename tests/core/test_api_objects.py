@@ -81,3 +81,15 @@ def test_a_creation_with_an_unknown_field_is_refused(world):
     )
     assert response.status_code == 400 and "echeance" in response.json()
     assert Action.objects.count() == before
+
+
+def test_the_browsable_api_forms_token_is_not_an_unknown_field(world):
+    api = APIClient()
+    api.force_authenticate(world.lead_bzh)
+    action = Action.objects.get(pk=world.action_bzh.pk)
+    response = api.patch(
+        f"/api/v1/actions/{action.pk}/",
+        {"title": "Depuis le formulaire", "version": action.version, "csrfmiddlewaretoken": "x"},
+        format="multipart",
+    )
+    assert response.status_code == 200, response.content
