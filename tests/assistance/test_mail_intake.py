@@ -172,6 +172,8 @@ def test_a_reply_to_a_closed_ticket_opens_a_linked_ticket(world, mailbox, doveco
     assert result.outcomes == {InboundOutcome.FOLLOW_UP: 1}
     follower = mine(mailbox).exclude(pk=ticket.pk).get()
     assert follower.parent == ticket and follower.status == TicketStatus.NEW
+    # Written by the service, in one go: the ticket's first history row already names its parent.
+    assert [h.parent_id for h in follower.history.all()] == [ticket.pk]
 
 
 def test_bad_input_has_a_clear_outcome_and_nothing_is_lost(world, mailbox, dovecot, smtp, settings):
@@ -209,6 +211,7 @@ def test_bad_input_has_a_clear_outcome_and_nothing_is_lost(world, mailbox, dovec
     capture = mine(mailbox).get(subject="Capture").messages.get()
     assert [a.filename for a in capture.attachments.all()] == ["petite.txt"]
     assert "grosse.bin" in capture.body and "non conservée" in capture.body
+    assert "non conservée" in capture.history.get().body  # the message was saved once, with its note
     rejected = InboundMail.objects.get(outcome=InboundOutcome.REJECTED)
     assert rejected.reason == "expéditeur illisible"
 
