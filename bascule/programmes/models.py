@@ -7,7 +7,6 @@ is seen by everyone who sees the programme and edited by those who edit the prog
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 from typing import Any
 
@@ -22,7 +21,8 @@ from bascule.core.deadlines import Deadline, Stage
 from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.system import Actor
-from bascule.organisation.models import Person, Structure, StructureKind
+from bascule.organisation.levels import instantiable_kinds
+from bascule.organisation.models import Person, Structure
 
 
 class Status(models.TextChoices):
@@ -95,24 +95,6 @@ class Programme(VersionedModel):
             "import_actions": change,
             "add_decision": change,
         }
-
-
-def instantiable_kinds(user: Actor) -> tuple[str, ...]:
-    """The levels (region, department) at which the user edits at least one structure: where instancing a
-    programme's workstreams can create some (read once per user object, i.e. per request)."""
-    cached: tuple[str, ...] | None = getattr(user, "_bascule_instantiable_kinds", None)
-    if cached is None:
-        levels = (StructureKind.REGION, StructureKind.DEPARTMENT)
-        found = set(
-            Structure.objects.editable_by(user)
-            .filter(kind__in=levels)
-            .values_list("kind", flat=True)
-            .distinct()
-        )
-        cached = tuple(str(kind) for kind in levels if kind in found)
-        with contextlib.suppress(AttributeError):  # the system actor keeps nothing
-            user._bascule_instantiable_kinds = cached  # type: ignore[attr-defined]
-    return cached
 
 
 class Wave(BaseModel):
