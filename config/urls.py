@@ -10,7 +10,13 @@ from bascule.assistance.api import ArticleViewSet, TicketViewSet
 from bascule.committees.api import DecisionViewSet, MeetingViewSet
 from bascule.core.views import healthz
 from bascule.indicators.api import IndicatorViewSet
-from bascule.organisation.api import AssignmentViewSet, PersonViewSet, StructureViewSet
+from bascule.organisation.api import (
+    AssignmentViewSet,
+    PersonViewSet,
+    RoleViewSet,
+    ServiceLinkViewSet,
+    StructureViewSet,
+)
 from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
 from bascule.reprise.api import TakeoverRunViewSet
 from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
@@ -21,6 +27,8 @@ router = DefaultRouter()
 router.register("structures", StructureViewSet, basename="structure")
 router.register("people", PersonViewSet, basename="person")
 router.register("assignments", AssignmentViewSet, basename="assignment")
+router.register("roles", RoleViewSet, basename="role")
+router.register("service-links", ServiceLinkViewSet, basename="servicelink")
 router.register("programmes", ProgrammeViewSet, basename="programme")
 router.register("workstreams", WorkstreamViewSet, basename="workstream")
 router.register("actions", ActionViewSet, basename="action")

@@ -29,7 +29,7 @@ from bascule.assistance.models import (
 )
 from bascule.core.api import InputSerializer, ObjectSerializer, PerimeterViewSet
 from bascule.core.fields import SEARCH_MAX
-from bascule.organisation.models import Person, Structure
+from bascule.organisation.models import Person, ServiceKind, Structure
 from bascule.programmes.models import Programme, WorkstreamTemplate
 
 BODY_MAX = 20_000
@@ -59,6 +59,7 @@ class TicketSerializer(ObjectSerializer):
             "requester_name",
             "channel",
             "category",
+            "domain",
             "priority",
             "status",
             "level",
@@ -106,6 +107,9 @@ class TicketCreateSerializer(InputSerializer):
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.WEB)
     category = serializers.ChoiceField(choices=Category.choices, default=Category.QUESTION)
+    domain = serializers.ChoiceField(
+        choices=ServiceKind.choices, required=False, allow_blank=True, default=""
+    )
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
     workstream = serializers.PrimaryKeyRelatedField(
         queryset=WorkstreamTemplate.objects.all(), required=False, allow_null=True

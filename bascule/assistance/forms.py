@@ -22,6 +22,7 @@ from bascule.assistance.models import (
 from bascule.assistance.operations import MAILBOX_FIELDS
 from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, VersionedModelForm, version_field
+from bascule.organisation.models import ServiceKind
 from bascule.programmes.models import Programme, WorkstreamTemplate
 
 BODY_MAX = 20_000
@@ -78,6 +79,12 @@ class TicketForm(forms.Form):
         label="Chantier concerné", required=False, queryset=WorkstreamTemplate.objects.none()
     )
     category = forms.ChoiceField(label="Catégorie", choices=Category.choices, initial=Category.QUESTION)
+    domain = forms.ChoiceField(
+        label="Domaine",
+        choices=[("", "Non précisé"), *ServiceKind.choices],
+        required=False,
+        help_text="La comptabilité et la paie vont au centre qui sert la structure du demandeur pour ce domaine.",
+    )
     subject = forms.CharField(label="Objet", max_length=255)
     body = forms.CharField(
         label="Votre question", max_length=BODY_MAX, widget=forms.Textarea(attrs={"rows": 6})
@@ -116,6 +123,7 @@ class PhoneIntakeForm(TicketForm):
         "programme",
         "workstream",
         "category",
+        "domain",
         "priority",
         "subject",
         "body",

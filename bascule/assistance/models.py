@@ -26,7 +26,7 @@ from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.roles import Role
 from bascule.core.system import Actor
-from bascule.organisation.models import Person, Structure
+from bascule.organisation.models import Person, ServiceKind, Structure
 from bascule.programmes.models import PerimeterWideQuerySet, Programme, WorkstreamTemplate
 
 __all__ = ["LEVEL_ROLES", "SUPPORT_ROLES", "handles_level"]  # from levels.py, importable here as before
@@ -210,6 +210,8 @@ class Ticket(VersionedModel):
     category = models.CharField(
         "catégorie", max_length=20, choices=Category.choices, default=Category.QUESTION
     )
+    # What the request is about (accounting, payroll…): level 2 goes to the structure serving the requester's for it.
+    domain = models.CharField("domaine", max_length=20, choices=ServiceKind.choices, blank=True)
     priority = models.CharField("priorité", max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField("état", max_length=20, choices=TicketStatus.choices, default=TicketStatus.NEW)
     level = models.PositiveSmallIntegerField("niveau", choices=Level.choices, default=Level.PROXIMITY)

@@ -140,6 +140,7 @@ def ticket_create(
     structure: Structure | None = None,
     channel: str = Channel.WEB,
     category: str = Category.QUESTION,
+    domain: str = "",
     priority: str = Priority.NORMAL,
     workstream: WorkstreamTemplate | None = None,
     solved_on_phone: bool = False,
@@ -164,7 +165,7 @@ def ticket_create(
         raise ValidationError({"requester": "Indiquez le demandeur : une personne ou un courriel."})
     if workstream is not None and workstream.programme_id != programme.pk:
         raise ValidationError({"workstream": "Ce chantier appartient à un autre programme."})
-    routes = route(structure, programme)
+    routes = route(structure, programme, domain)
     own = requester is not None and requester.user_id is not None and requester.user_id == by.pk
     if not (own or by is SYSTEM or handles_level(by, 1, routes[1].path)):
         raise PermissionDenied(
@@ -180,6 +181,7 @@ def ticket_create(
         requester_name=requester_name.strip()[:200],
         channel=channel,
         category=category,
+        domain=domain,
         priority=priority,
         level=Level.PROXIMITY,
         level1_structure=routes[1],
@@ -406,7 +408,7 @@ def ticket_escalate(
 
 
 def _escalate(ticket: Ticket, *, by: Actor, version: int, diagnosis: str, moment: datetime) -> Ticket:
-    routes = route(ticket.structure, ticket.programme)
+    routes = route(ticket.structure, ticket.programme, ticket.domain)
 
     def apply(current: Ticket) -> None:
         current.level += 1

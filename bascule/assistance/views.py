@@ -150,6 +150,7 @@ def ticket_create(request: HttpRequest) -> HttpResponse:
                 requester=person,
                 channel=Channel.WEB,
                 category=data["category"],
+                domain=data["domain"],
                 workstream=data["workstream"],
             ),
         )
@@ -203,6 +204,7 @@ def phone_intake(request: HttpRequest) -> HttpResponse:
                     structure=structure,
                     channel=Channel.PHONE,
                     category=data["category"],
+                    domain=data["domain"],
                     priority=data["priority"],
                     workstream=data["workstream"],
                     solved_on_phone=solved,

@@ -96,7 +96,7 @@ def holds_global_role(user: Actor) -> bool:
 def perimeter_tops(user: Actor) -> tuple[str, ...] | None:
     """The roots of the subtrees the user reads (None: the whole tree)."""
     perimeter = perimeter_for(user)
-    return None if perimeter.global_read else perimeter.read_paths
+    return None if perimeter.global_read else perimeter.read_paths + perimeter.read_exact
 
 
 def perimeter_description(user: Actor) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def perimeter_description(user: Actor) -> dict[str, Any]:
     return {
         "everywhere": perimeter.global_read,
         "empty": perimeter.is_empty,
-        "subtrees": len(perimeter.read_paths),
+        "subtrees": len(perimeter.read_paths) + len(perimeter.read_exact),
         "read_only": not perimeter.global_write and not perimeter.write_paths,
     }
 

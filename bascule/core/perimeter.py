@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bascule.core.registry import assignment_rows
-from bascule.core.roles import EDITOR_ROLES, GLOBAL_ROLES
+from bascule.core.roles import EDITOR_ROLES, EVERYWHERE, GLOBAL_ROLES, STRUCTURE_ONLY, SUBTREE
 from bascule.core.system import Actor
 
 _CACHE_ATTRIBUTE = "_bascule_perimeter"
@@ -38,6 +38,8 @@ class Perimeter:
     roles: frozenset[str] = field(default_factory=frozenset)
     # (role, minimal paths where the user holds it): what some rules need beyond read/write (e.g. grants).
     role_paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Structures read alone, without their subtree (a role whose perimeter is « la structure seule »).
+    read_exact: tuple[str, ...] = ()
 
     def paths_of(self, role: str) -> tuple[str, ...]:
         """The subtrees where the user holds `role` today."""
@@ -50,12 +52,14 @@ class Perimeter:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.global_read or self.read_paths)
+        return not (self.global_read or self.read_paths or self.read_exact)
 
     def can_read(self, path: str | None) -> bool:
         if self.global_read:
             return True
-        return bool(path) and any(path.startswith(prefix) for prefix in self.read_paths)  # type: ignore[union-attr]
+        if not path:
+            return False
+        return path in self.read_exact or any(path.startswith(prefix) for prefix in self.read_paths)
 
     def can_write(self, path: str | None) -> bool:
         if self.global_write:
@@ -68,11 +72,14 @@ class Perimeter:
             # Not an empty Q(): `Q(x) | Q()` would collapse to `Q(x)` and silently narrow a combined filter.
             return ~Q(pk__in=[])
         prefixes = self.write_paths if write else self.read_paths
-        if not prefixes:
+        exact = () if write else self.read_exact
+        if not prefixes and not exact:
             return Q(pk__in=[])
         condition = Q()
         for prefix in prefixes:
             condition |= Q(**{f"{path_lookup}__startswith": prefix})
+        if exact:
+            condition |= Q(**{f"{path_lookup}__in": exact})
         return condition
 
 
@@ -86,17 +93,23 @@ def compute_perimeter(user: Actor, *, on: date | None = None) -> Perimeter:
     if user.is_superuser:
         return Perimeter(global_read=True, global_write=True)
     rows = assignment_rows(user, on or timezone.localdate())
-    roles = frozenset(role for role, _ in rows)
+    roles = frozenset(role for role, _, _ in rows)
     by_role: dict[str, set[str]] = {}
-    for role, path in rows:
+    for role, path, _ in rows:
         by_role.setdefault(role, set()).add(path)
     role_paths = tuple(sorted((role, _minimal(paths)) for role, paths in by_role.items()))
     if roles & GLOBAL_ROLES:
         return Perimeter(global_read=True, global_write=True, roles=roles, role_paths=role_paths)
-    read_paths = {path for _, path in rows}
-    write_paths = {path for role, path in rows if role in EDITOR_ROLES}
+    read_paths = _minimal({path for _, path, scope in rows if scope == SUBTREE})
+    exact = {path for _, path, scope in rows if scope == STRUCTURE_ONLY}
+    write_paths = {path for role, path, _ in rows if role in EDITOR_ROLES}
     return Perimeter(
-        read_paths=_minimal(read_paths), write_paths=_minimal(write_paths), roles=roles, role_paths=role_paths
+        global_read=any(scope == EVERYWHERE for _, _, scope in rows),
+        read_paths=read_paths,
+        read_exact=tuple(sorted(p for p in exact if not any(p.startswith(r) for r in read_paths))),
+        write_paths=_minimal(write_paths),
+        roles=roles,
+        role_paths=role_paths,
     )
 
 

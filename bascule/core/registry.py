@@ -19,8 +19,9 @@ from typing import Any
 
 from bascule.core.system import Actor
 
-# (user, day) → the active (role, structure path) pairs of the user on that day.
-AssignmentSource = Callable[[Any, date], Iterable[tuple[str, str]]]
+# (user, day) → the active (role, structure path, perimeter scope) of the user on that day; the scope is one of
+# core.roles' EVERYWHERE, SUBTREE (the structure and below) or STRUCTURE_ONLY.
+AssignmentSource = Callable[[Any, date], Iterable[tuple[str, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -58,11 +59,11 @@ ACCOUNT_PANELS: list[Panel] = []
 
 
 def register_assignment_source(source: AssignmentSource) -> None:
-    """The function that lists a user's active (role, structure path) pairs; one module owns assignments."""
+    """The function that lists a user's active (role, structure path, scope); one module owns assignments."""
     _assignment_source[:] = [source]
 
 
-def assignment_rows(user: Actor, day: date) -> list[tuple[str, str]]:
+def assignment_rows(user: Actor, day: date) -> list[tuple[str, str, str]]:
     if not _assignment_source:
         return []
     return list(_assignment_source[0](user, day))

@@ -34,3 +34,14 @@ EDITOR_ROLES = frozenset(
         Role.CENTRE_DEPUTY,
     }
 )
+
+# The perimeter an assignment gives (built-in roles: SUBTREE; national steering is global by GLOBAL_ROLES). Roles
+# added to the catalogue (organisation.RoleDefinition) choose one; they read, they never edit.
+EVERYWHERE = "global"
+SUBTREE = "subtree"
+STRUCTURE_ONLY = "structure"
+SCOPE_CHOICES = (
+    (EVERYWHERE, "Toute l'organisation (lecture)"),
+    (SUBTREE, "La structure et ses sous-structures"),
+    (STRUCTURE_ONLY, "La structure seule"),
+)

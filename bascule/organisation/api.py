@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from rest_framework import mixins, serializers
 
 from bascule.core.api import ObjectSerializer, PerimeterViewSet, VersionedUpdateMixin
-from bascule.core.roles import Role
 from bascule.organisation import services
-from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+from bascule.organisation.models import (
+    Assignment,
+    Person,
+    RoleDefinition,
+    ServiceKind,
+    ServiceLink,
+    Structure,
+    StructureKind,
+)
+from bascule.organisation.ranks import role_choices
 
 
 class StructureSerializer(ObjectSerializer):
@@ -180,7 +189,12 @@ class AssignmentSerializer(ObjectSerializer):
 
 
 class AssignmentFilters(serializers.Serializer):  # type: ignore[type-arg]
-    role = serializers.ChoiceField(choices=Role.choices, required=False, allow_blank=True)
+    role = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices()  # the catalogue, added roles included
+
     person = serializers.UUIDField(required=False, allow_null=True)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)
 
@@ -203,3 +217,131 @@ class AssignmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Perime
         if params.get("active"):
             qs = qs.active()
         return qs.order_by("-start_date", "id")
+
+
+class RoleSerializer(ObjectSerializer):
+    builtin = serializers.SerializerMethodField()
+    version = serializers.IntegerField(
+        required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
+    )
+
+    class Meta:
+        model = RoleDefinition
+        fields = ["id", "code", "name", "description", "rank", "scope", "builtin", "version"]
+        read_only_fields = ["id"]
+
+    def get_builtin(self, obj: RoleDefinition) -> bool:
+        return False
+
+
+class RoleViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    PerimeterViewSet,
+):
+    """The roles added to the catalogue (the built-in ones are in the code: core.roles, listed on /organisation/roles/).
+    National steering adds, changes and removes them; a role anyone holds or held is not removed (400)."""
+
+    model = RoleDefinition
+    serializer_class = RoleSerializer
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    create_ability = "organisation.manage_roles"
+    update_fields = services.ROLE_FIELDS
+
+    def perform_create(self, serializer: Any) -> None:
+        data = {k: v for k, v in serializer.validated_data.items() if k in ("code", *services.ROLE_FIELDS)}
+        serializer.instance = services.role_create(by=self.request.user, **data)
+
+    def update_with_service(
+        self, obj: RoleDefinition, *, version: int, changes: dict[str, Any]
+    ) -> RoleDefinition:
+        return services.role_update(by=self.request.user, role=obj, version=version, **changes)
+
+    def perform_destroy(self, instance: RoleDefinition) -> None:
+        try:
+            services.role_delete(by=self.request.user, role=instance)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"role": exc.messages}) from exc
+
+
+class ServiceLinkSerializer(ObjectSerializer):
+    client = serializers.PrimaryKeyRelatedField(queryset=Structure.objects.all())
+    provider = serializers.PrimaryKeyRelatedField(queryset=Structure.objects.all())
+    client_code = serializers.CharField(source="client.code", read_only=True)
+    provider_code = serializers.CharField(source="provider.code", read_only=True)
+    version = serializers.IntegerField(
+        required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
+    )
+
+    class Meta:
+        model = ServiceLink
+        fields = [
+            "id",
+            "client",
+            "client_code",
+            "provider",
+            "provider_code",
+            "kind",
+            "start_date",
+            "end_date",
+            "contract_state",
+            "contract_review_on",
+            "note",
+            "version",
+        ]
+        read_only_fields = ["id"]
+
+    def _visible(self, structure: Structure) -> Structure:
+        if not Structure.objects.visible_to(self.context["request"].user).filter(pk=structure.pk).exists():
+            raise serializers.ValidationError("Aucune structure visible n'a cet identifiant.")
+        return structure
+
+    def validate_client(self, value: Structure) -> Structure:
+        return self._visible(value)
+
+    def validate_provider(self, value: Structure) -> Structure:
+        return self._visible(value)
+
+
+class ServiceLinkFilters(serializers.Serializer):  # type: ignore[type-arg]
+    structure = serializers.UUIDField(required=False, allow_null=True, help_text="Liens de cette structure")
+    kind = serializers.ChoiceField(choices=ServiceKind.choices, required=False, allow_blank=True)
+
+
+class ServiceLinkViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PerimeterViewSet,
+):
+    """« Servie par » links the user sees (either end in the perimeter); set by whoever edits both ends."""
+
+    model = ServiceLink
+    serializer_class = ServiceLinkSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filter_serializer = ServiceLinkFilters
+    create_ability = "organisation.add_structure"
+    update_fields = services.SERVICE_LINK_FIELDS
+
+    def get_queryset(self) -> QuerySet[ServiceLink]:
+        qs = ServiceLink.objects.visible_to(self.request.user).select_related("client", "provider")
+        params = self.filters()
+        if structure := params.get("structure"):
+            qs = qs.filter(Q(client_id=structure) | Q(provider_id=structure))
+        if kind := params.get("kind"):
+            qs = qs.filter(kind=kind)
+        return qs.order_by("client__code", "kind", "provider__code")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = services.service_link_create(by=self.request.user, **data)
+
+    def update_with_service(self, obj: ServiceLink, *, version: int, changes: dict[str, Any]) -> ServiceLink:
+        return services.service_link_update(by=self.request.user, link=obj, version=version, **changes)

@@ -23,6 +23,7 @@ class OrganisationConfig(AppConfig):
         registry.register_user_ability(
             "organisation.add_root_structure", may_see_grant_log
         )  # national steering
+        registry.register_user_ability("organisation.manage_roles", may_see_grant_log)  # national steering
         registry.register_navigation(
             registry.NavEntry("organisation:structure_tree", "Structures", "/organisation/structures", 10)
         )
@@ -33,6 +34,12 @@ class OrganisationConfig(AppConfig):
             registry.NavEntry(
                 "organisation:import", "Imports", "/organisation/import", 90, "organisation.import"
             )
+        )
+        registry.register_navigation(
+            registry.NavEntry("organisation:service_link_list", "Liens de service", "/organisation/liens", 25)
+        )
+        registry.register_navigation(
+            registry.NavEntry("organisation:role_list", "Rôles", "/organisation/roles", 94)
         )
         registry.register_navigation(
             registry.NavEntry(

@@ -9,11 +9,20 @@ from dsfr.forms import DsfrBaseForm
 
 from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, UploadField, VersionedModelForm
-from bascule.core.roles import Role
+from bascule.core.forms import model_max_length as _max
 from bascule.core.system import Actor
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.grants import grantable_roles, grantable_structures_q
-from bascule.organisation.models import Assignment, Person, Structure, StructureKind
+from bascule.organisation.models import (
+    Assignment,
+    ContractVersion,
+    Person,
+    RoleDefinition,
+    ServiceLink,
+    Structure,
+    StructureKind,
+)
+from bascule.organisation.ranks import role_choices
 from bascule.organisation.services import (
     ASSIGNMENT_FIELDS,
     PERSON_FIELDS,
@@ -73,6 +82,8 @@ class PersonForm(VersionedModelForm, DsfrBaseForm):
 
 
 class AssignmentForm(VersionedModelForm, DsfrBaseForm):
+    role = forms.ChoiceField(label="Rôle")  # the catalogue's roles the author may grant (set below)
+
     class Meta:
         model = Assignment
         fields = list(ASSIGNMENT_FIELDS)
@@ -89,7 +100,7 @@ class AssignmentForm(VersionedModelForm, DsfrBaseForm):
             grantable_structures_q(user)
         ).order_by("path")
         allowed = set(grantable_roles(user))
-        self.fields["role"].choices = [c for c in Role.choices if c[0] in allowed]  # type: ignore[attr-defined]
+        self.fields["role"].choices = [c for c in role_choices(user) if c[0] in allowed]  # type: ignore[attr-defined]
 
 
 class StructureFilterForm(DsfrBaseForm):
@@ -112,12 +123,14 @@ class PersonFilterForm(DsfrBaseForm):
     category = forms.ChoiceField(
         label="Catégorie", choices=[("", "Toutes"), ("A", "A"), ("B", "B"), ("C", "C")], required=False
     )
-    role = forms.ChoiceField(label="Rôle actif", choices=[("", "Tous"), *Role.choices], required=False)
+    role = forms.ChoiceField(
+        label="Rôle actif", choices=lambda: [("", "Tous"), *role_choices()], required=False
+    )
 
 
 class GrantLogFilterForm(DsfrBaseForm):
     q = forms.CharField(label="Rechercher (personne ou auteur)", required=False, max_length=100)
-    role = forms.ChoiceField(label="Rôle", choices=[("", "Tous"), *Role.choices], required=False)
+    role = forms.ChoiceField(label="Rôle", choices=lambda: [("", "Tous"), *role_choices()], required=False)
     structure = forms.CharField(
         label="Structure (code, avec ses sous-structures)", required=False, max_length=60
     )
@@ -135,4 +148,58 @@ class ImportForm(DsfrBaseForm):
     file = UploadField(
         label="Fichier",
         help_text="CSV (séparateur ; ou ,), XLSX (Excel) ou ODS (LibreOffice), 20 Mo au plus.",
+    )
+
+
+class RoleForm(VersionedModelForm, DsfrBaseForm):
+    class Meta:
+        model = RoleDefinition
+        fields = ["code", "name", "description", "rank", "scope"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.instance._state.adding:
+            del self.fields["code"]  # assignments carry it
+
+
+class ServiceLinkForm(VersionedModelForm, DsfrBaseForm):
+    class Meta:
+        model = ServiceLink
+        fields = [
+            "client",
+            "provider",
+            "kind",
+            "start_date",
+            "end_date",
+            "contract_state",
+            "contract_review_on",
+            "note",
+        ]
+        field_classes = {"client": StructureChoiceField, "provider": StructureChoiceField}
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "contract_review_on": DateInput(),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, user: Actor, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        editable = Structure.objects.editable_by(user).order_by("path")
+        if self.instance._state.adding:
+            self.fields["client"].queryset = editable  # type: ignore[attr-defined]
+            self.fields["provider"].queryset = editable  # type: ignore[attr-defined]
+        else:  # the two ends of a link stay; a new pair is a new link
+            del self.fields["client"]
+            del self.fields["provider"]
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.fields if name != "version"}
+
+
+class ContractForm(DsfrBaseForm):
+    upload = UploadField(label="Contrat de service (PDF, ODT, DOCX…)", spreadsheet=False)
+    comment = forms.CharField(
+        label="Commentaire", required=False, max_length=_max(ContractVersion, "comment")
     )

@@ -3,8 +3,8 @@
 | the author holds        | may grant (create, change, end)                          | on                          |
 |-------------------------|----------------------------------------------------------|-----------------------------|
 | Pilotage national       | every role                                               | every structure             |
-| Responsable déploiement | every role below its own (not national steering, not     | the subtree of the region   |
-| régional                | regional lead)                                           | where it is regional lead   |
+| Responsable déploiement | every role of a lower rank than its own (not national    | the subtree of the region   |
+| régional                | steering, not regional lead, no added role of rank ≥ 80) | where it is regional lead   |
 | any other role          | nothing                                                  |                             |
 
 And for everyone: nobody creates, changes or ends an assignment of their own person. A change must be allowed
@@ -23,41 +23,44 @@ from django.db.models import Q
 from bascule.core.access import holds_global_role, role_paths
 from bascule.core.roles import Role
 from bascule.core.system import Actor
+from bascule.organisation.ranks import BUILTIN_RANKS, catalogue, role_label
 
 
 @dataclass(frozen=True)
 class GrantRule:
     grantor: str
-    roles: frozenset[str]
+    below_rank: int | None  # the roles of a rank strictly lower; None: every role of the catalogue
     anywhere: bool  # False: only inside the subtrees where the grantor holds its role
 
 
-_BELOW_REGIONAL_LEAD = frozenset(Role.values) - {Role.NATIONAL_STEERING, Role.REGIONAL_LEAD}
-
 GRANT_MATRIX: tuple[GrantRule, ...] = (
-    GrantRule(Role.NATIONAL_STEERING, frozenset(Role.values), anywhere=True),
-    GrantRule(Role.REGIONAL_LEAD, _BELOW_REGIONAL_LEAD, anywhere=False),
+    GrantRule(Role.NATIONAL_STEERING, None, anywhere=True),
+    GrantRule(Role.REGIONAL_LEAD, BUILTIN_RANKS[Role.REGIONAL_LEAD], anywhere=False),
 )
+
+
+def _roles_of(rule: GrantRule, user: Actor) -> frozenset[str]:
+    return frozenset(r.code for r in catalogue(user) if rule.below_rank is None or r.rank < rule.below_rank)
 
 
 def grant_scopes(user: Actor) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:
     """(roles the user may grant, subtree paths where — None: anywhere), one item per rule that applies."""
     if holds_global_role(user):
-        return [(GRANT_MATRIX[0].roles, None)]
+        return [(_roles_of(GRANT_MATRIX[0], user), None)]
     scopes = []
     for rule in GRANT_MATRIX[1:]:
         paths = role_paths(user, rule.grantor)
         if paths:
-            scopes.append((rule.roles, None if rule.anywhere else paths))
+            scopes.append((_roles_of(rule, user), None if rule.anywhere else paths))
     return scopes
 
 
 def grantable_roles(user: Actor) -> list[str]:
-    """The roles the user may grant somewhere, in the order of the role list."""
+    """The roles the user may grant somewhere, in the order of the catalogue."""
     allowed: set[str] = set()
     for roles, _ in grant_scopes(user):
         allowed |= roles
-    return [role for role in Role.values if role in allowed]
+    return [r.code for r in catalogue(user) if r.code in allowed]
 
 
 def is_own_person(user: Actor, person: Any) -> bool:
@@ -76,7 +79,7 @@ def can_grant(user: Actor, role: str, structure: Any, person: Any = None) -> boo
 
 def grant_refusal(user: Actor, role: str, structure: Any, person: Any = None) -> str:
     """Why `can_grant` says no, in French (for forms, imports and the API)."""
-    label = Role(role).label if role in Role.values else role
+    label = role_label(role)
     if is_own_person(user, person):
         return "Personne ne peut attribuer, modifier ni clore ses propres rôles."
     if role not in grantable_roles(user):

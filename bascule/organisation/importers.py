@@ -36,6 +36,7 @@ from bascule.organisation import services
 from bascule.organisation.geography import DEPARTMENTS, REGIONS
 from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import Assignment, Category, Person, Structure, StructureKind
+from bascule.organisation.ranks import role_choices, role_label
 
 KIND_SYNONYMS: dict[str, str] = {
     "CPCM": StructureKind.SHARED_CENTRE,
@@ -422,7 +423,9 @@ class PersonImporter(Importer):
         if role_text:
             assignment: dict[str, Any] = {}
             try:
-                assignment["role"] = parse_choice(role_text, Role.choices)
+                if not hasattr(self, "_role_choices"):
+                    self._role_choices = role_choices()  # once per import
+                assignment["role"] = parse_choice(role_text, self._role_choices)
             except ValueError as exc:
                 reader.error("role", str(exc))
             code = reader["assignment_structure"].strip()
@@ -542,10 +545,10 @@ class PersonImporter(Importer):
                 planned_assignments.add(identity)
                 existing = assignments.get(identity)
                 plan.assignment = assignment
-                role_label = Role(assignment["role"]).label
+                label = role_label(assignment["role"])
                 if existing is None:
                     plan.assignment_action = "create"
-                    plan.changes.append(("Affectation", "", f"{role_label} — {assignment['structure'].code}"))
+                    plan.changes.append(("Affectation", "", f"{label} — {assignment['structure'].code}"))
                 elif existing.end_date != assignment["end_date"]:
                     plan.assignment_action = "update"
                     plan.changes.append(

@@ -16,12 +16,22 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from bascule.core.access import can_read_path, can_write_path, editable_q, visible_q, writes_everywhere
-from bascule.core.models import VersionedModel
-from bascule.core.roles import Role
+from bascule.core.access import (
+    can_read_path,
+    can_write_path,
+    editable_q,
+    has_perimeter,
+    holds_global_role,
+    visible_q,
+    writes_everywhere,
+)
+from bascule.core.fields import BoundedTextField
+from bascule.core.models import BaseModel, VersionedModel
+from bascule.core.roles import SCOPE_CHOICES, SUBTREE, Role
 from bascule.core.system import Actor
 from bascule.organisation.geography import DEPARTMENTS, REGIONS, region_name
 from bascule.organisation.grants import can_grant, grantable_roles, is_own_person
+from bascule.organisation.ranks import BUILTIN_RANKS, MAX_ADDED_RANK, role_label
 
 HISTORY_EXCLUDED = ["path", "depth", "updated_at"]
 
@@ -262,11 +272,79 @@ class AssignmentQuerySet(models.QuerySet["Assignment"]):
         return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
 
 
+class RoleDefinitionQuerySet(models.QuerySet["RoleDefinition"]):
+    def visible_to(self, user: Actor) -> RoleDefinitionQuerySet:
+        return self if has_perimeter(user) else self.none()
+
+
+class RoleDefinition(VersionedModel):
+    """A role national steering added to the catalogue (the built-in ones are `core.roles.Role`).
+
+    It reads its perimeter (its scope), never edits; who grants it follows its rank (organisation/grants.py).
+    """
+
+    visible_to_everyone_in_a_perimeter = True
+
+    code = models.SlugField(
+        "code",
+        max_length=40,
+        unique=True,
+        error_messages={"unique": "Un rôle porte déjà ce code."},
+        help_text="Lettres, chiffres, tirets : par exemple correspondant-archives.",
+    )
+    name = models.CharField("nom", max_length=120)
+    description = BoundedTextField("description", blank=True)
+    rank = models.PositiveSmallIntegerField(
+        "rang",
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_ADDED_RANK)],
+        help_text=f"De 1 à {MAX_ADDED_RANK} : un responsable régional attribue les rôles de rang inférieur "
+        f"à {BUILTIN_RANKS[Role.REGIONAL_LEAD]}.",
+    )
+    scope = models.CharField("périmètre", max_length=20, choices=SCOPE_CHOICES, default=SUBTREE)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = RoleDefinitionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-rank", "name"]
+        verbose_name = "rôle ajouté"
+        verbose_name_plural = "rôles ajoutés"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rank__gte=1) & Q(rank__lte=MAX_ADDED_RANK),
+                name="role_rank_range",
+                violation_error_message=f"Le rang d'un rôle ajouté va de 1 à {MAX_ADDED_RANK}.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.code in Role.values:
+            raise ValidationError({"code": "Ce code est celui d'un rôle intégré."})
+
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        national = holds_global_role(user)
+        return {"view": has_perimeter(user), "change": national, "delete": national, "history": True}
+
+
+def _check_role(value: str) -> None:
+    if value in Role.values or RoleDefinition.objects.filter(code=value).exists():
+        return
+    from django.core.exceptions import ValidationError
+
+    raise ValidationError(f"« {value} » n'est pas un rôle du catalogue.")
+
+
 class Assignment(VersionedModel):
     person = models.ForeignKey(
         Person, on_delete=models.CASCADE, related_name="assignments", verbose_name="personne"
     )
-    role = models.CharField("rôle", max_length=40, choices=Role.choices)
+    # A built-in role (core.roles.Role) or the code of a RoleDefinition.
+    role = models.CharField("rôle", max_length=40, validators=[_check_role])
     structure = models.ForeignKey(
         Structure, on_delete=models.PROTECT, related_name="assignments", verbose_name="structure"
     )
@@ -297,6 +375,9 @@ class Assignment(VersionedModel):
     def __str__(self) -> str:
         return f"{self.get_role_display()} — {self.structure.code}"
 
+    def get_role_display(self) -> str:
+        return role_label(self.role)
+
     @property
     def is_active(self) -> bool:
         today = timezone.localdate()
@@ -306,3 +387,135 @@ class Assignment(VersionedModel):
         view = can_read_path(user, self.structure.path) or can_read_path(user, self.person.structure.path)
         change = view and can_grant(user, self.role, self.structure, self.person)
         return {"view": view, "change": change, "history": view}
+
+
+class ServiceKind(models.TextChoices):
+    ACCOUNTING = "accounting", "Comptabilité"
+    PAYROLL = "payroll", "Paie"
+    SUPPORT = "support", "Assistance"
+    ARCHIVES = "archives", "Archives"
+
+
+class ContractState(models.TextChoices):
+    DRAFT = "draft", "Brouillon"
+    SIGNED = "signed", "Signé"
+    TO_REVIEW = "to_review", "À revoir"
+
+
+class ServiceLinkQuerySet(models.QuerySet["ServiceLink"]):
+    def visible_to(self, user: Actor) -> ServiceLinkQuerySet:
+        return self.filter(visible_q(user, "client__path") | visible_q(user, "provider__path"))
+
+    def active(self, on: date | None = None) -> ServiceLinkQuerySet:
+        day = on or timezone.localdate()
+        return self.filter(Q(start_date__isnull=True) | Q(start_date__lte=day)).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=day)
+        )
+
+
+class ServiceLink(VersionedModel):
+    """« Servie par » : a structure (a DDI) served by another (a shared centre, a support pole) for one kind of
+    service, under a service contract (its state, its review date, its signed versions)."""
+
+    client = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="served_by", verbose_name="structure servie"
+    )
+    provider = models.ForeignKey(
+        Structure, on_delete=models.PROTECT, related_name="serves", verbose_name="structure prestataire"
+    )
+    kind = models.CharField("nature du service", max_length=20, choices=ServiceKind.choices)
+    start_date = models.DateField("à partir du", null=True, blank=True)
+    end_date = models.DateField("jusqu'au", null=True, blank=True)
+    contract_state = models.CharField(
+        "contrat de service", max_length=20, choices=ContractState.choices, default=ContractState.DRAFT
+    )
+    contract_review_on = models.DateField("contrat à revoir le", null=True, blank=True)
+    note = BoundedTextField("commentaire", blank=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ServiceLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["client__code", "kind", "provider__code"]
+        verbose_name = "lien de service"
+        verbose_name_plural = "liens de service"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(client=models.F("provider")),
+                name="service_link_not_self",
+                violation_error_message="Une structure ne peut pas être servie par elle-même.",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(start_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="service_link_dates_ordered",
+                violation_error_message="La date de fin précède la date de début.",
+            ),
+            models.UniqueConstraint(
+                fields=["client", "provider", "kind"],
+                name="service_link_unique",
+                violation_error_message="Ce lien de service existe déjà.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client.code} servie par {self.provider.code} ({self.get_kind_display()})"
+
+    @property
+    def is_active(self) -> bool:
+        today = timezone.localdate()
+        return (self.start_date is None or self.start_date <= today) and (
+            self.end_date is None or self.end_date >= today
+        )
+
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        view = can_read_path(user, self.client.path) or can_read_path(user, self.provider.path)
+        # A link routes work from one structure to another: whoever sets it edits both.
+        change = can_write_path(user, self.client.path) and can_write_path(user, self.provider.path)
+        return {"view": view, "change": change, "history": view, "add_contract": change}
+
+
+class ContractVersionQuerySet(models.QuerySet["ContractVersion"]):
+    def visible_to(self, user: Actor) -> ContractVersionQuerySet:
+        return self.filter(visible_q(user, "link__client__path") | visible_q(user, "link__provider__path"))
+
+
+class ContractVersion(BaseModel):
+    """One deposited version of a link's service contract (the file and who deposited it)."""
+
+    link = models.ForeignKey(
+        ServiceLink, on_delete=models.CASCADE, related_name="contracts", verbose_name="lien de service"
+    )
+    number = models.PositiveSmallIntegerField("version")
+    file = models.FileField("document", upload_to="contrats/%Y/%m/", max_length=255)
+    filename = models.CharField("nom du fichier", max_length=255)
+    comment = BoundedTextField("commentaire", blank=True)
+    deposited_at = models.DateTimeField("déposé le", default=timezone.now)
+    deposited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name="déposé par",
+    )
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = ContractVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["link", "-number"]
+        verbose_name = "version de contrat de service"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["link", "number"],
+                name="contract_version_unique",
+                violation_error_message="Cette version du contrat existe déjà.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.link} — v{self.number}"
+
+    def get_abilities(self, user: Actor) -> dict[str, bool]:
+        return {"view": self.link.get_abilities(user)["view"]}

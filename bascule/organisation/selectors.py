@@ -12,18 +12,19 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from bascule.core.access import perimeter_description, perimeter_tops
 from bascule.core.parsing import is_uuid
-from bascule.core.roles import Role
+from bascule.core.roles import SUBTREE, Role
 from bascule.core.spreadsheets import normalise_label
 from bascule.core.system import Actor
 from bascule.organisation.geography import REGIONS
 from bascule.organisation.grants import grant_scopes
 from bascule.organisation.importers import PersonImporter, StructureImporter
-from bascule.organisation.models import Assignment, Person, Structure
+from bascule.organisation.models import Assignment, Person, RoleDefinition, ServiceLink, Structure
+from bascule.organisation.ranks import catalogue, role_choices
 
 STRUCTURE_SORTS = {
     "code": "code",
@@ -127,6 +128,7 @@ def structure_page(*, user: Actor, structure: Structure) -> dict[str, Any]:
         "people_count": structure.people.count(),
         "descendant_count": Structure.objects.filter(path__startswith=structure.path).count() - 1,
         "assignments": list(assignments),
+        "service_links": list(service_link_list(user=user, structure=structure)),
     }
 
 
@@ -219,7 +221,6 @@ def account_summary(*, user: Actor) -> dict[str, Any]:
         if person
         else []
     )
-    labels = dict(Role.choices)
     grants = []
     for roles, paths in grant_scopes(user):
         where = (
@@ -228,7 +229,7 @@ def account_summary(*, user: Actor) -> dict[str, Any]:
             else "dans "
             + ", ".join(s.code for s in Structure.objects.filter(path__in=paths).order_by("code"))
         )
-        grants.append({"roles": [labels[r] for r in Role.values if r in roles], "where": where})
+        grants.append({"roles": [r.label for r in catalogue(user) if r.code in roles], "where": where})
     return {
         "person": person,
         "assignments": assignments,
@@ -237,15 +238,22 @@ def account_summary(*, user: Actor) -> dict[str, Any]:
     }
 
 
-def active_role_paths(user: Actor, day: date) -> list[tuple[str, str]]:
-    """The (role, structure path) of the user's active assignments on a day: the source of every perimeter."""
+def active_role_paths(user: Actor, day: date) -> list[tuple[str, str, str]]:
+    """The (role, structure path, scope) of the user's active assignments on a day: the source of every perimeter.
+
+    A built-in role reads its subtree (national steering: everything, by core.roles.GLOBAL_ROLES); an added role
+    reads what its catalogue entry says (one query: the scope is read alongside).
+    """
     if user.pk is None:
         return []
-    return list(
+    scope = RoleDefinition.objects.filter(code=OuterRef("role")).values("scope")[:1]
+    rows = (
         Assignment.objects.active(on=day)
         .filter(person__user_id=user.pk)
-        .values_list("role", "structure__path")
+        .annotate(scope=Subquery(scope))
+        .values_list("role", "structure__path", "scope")
     )
+    return [(role, path, added or SUBTREE) for role, path, added in rows]
 
 
 def regional_lead(structure: Structure) -> Person | None:
@@ -272,6 +280,24 @@ def steering_contact(structure: Structure) -> Person | None:
         .first()
     )
     return assignment.person if assignment else None
+
+
+def steering_contacts(structures: Iterable[Structure]) -> dict[Any, Person | None]:
+    """`steering_contact` of many structures in one query (instancing a programme for a hundred departments)."""
+    chains = {}
+    for structure in structures:
+        parts = [p for p in structure.path.strip("/").split("/") if p]
+        chains[structure.pk] = ["/" + "/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]
+    every_path = {path for chain in chains.values() for path in chain}
+    found: dict[str, Person] = {}
+    for assignment in (
+        Assignment.objects.active()
+        .filter(structure__path__in=every_path, role__in=[Role.REGIONAL_LEAD, Role.DEPARTMENTAL_REFERENT])
+        .select_related("person", "structure")
+        .order_by("-start_date")  # the earliest is kept
+    ):
+        found[assignment.structure.path] = assignment.person
+    return {pk: next((found[p] for p in chain if p in found), None) for pk, chain in chains.items()}
 
 
 GRANT_LOG_COLUMNS = ["Date", "Par", "Opération", "Personne", "Rôle", "Structure", "Début", "Fin"]
@@ -309,7 +335,7 @@ def grant_operation(record: Any) -> str:
 
 
 def grant_log_rows(records: Any) -> Iterator[list[Any]]:
-    labels = dict(Role.choices)
+    labels = dict(role_choices())
     for r in records.iterator(chunk_size=2000):
         who = (r.history_user.get_full_name() or r.history_user.username) if r.history_user else "Système"
         yield [
@@ -365,3 +391,90 @@ def structure_index() -> StructureIndex:
             _index_cache["key"] = key
         index: StructureIndex = _index_cache["index"]
     return index
+
+
+# --- the role catalogue and the service links -----------------------------------------------------------
+ROLE_COLUMNS = ["Code", "Rôle", "Rang", "Périmètre", "Intégré", "Affectations en cours", "Description"]
+
+
+def role_catalogue_page(*, user: Actor) -> dict[str, Any]:
+    """Every role with its rank, scope and active holders (two queries), and the added roles' objects."""
+    held = dict(Assignment.objects.active().values("role").annotate(n=Count("id")).values_list("role", "n"))
+    added = {r.code: r for r in RoleDefinition.objects.visible_to(user)}
+    roles = [
+        {"role": r, "held": held.get(r.code, 0), "definition": added.get(r.code)}
+        for r in catalogue(user)
+        if r.builtin or r.code in added
+    ]
+    return {"roles": roles, "grantable": set(grant_scopes_roles(user))}
+
+
+def grant_scopes_roles(user: Actor) -> list[str]:
+    roles: set[str] = set()
+    for granted, _ in grant_scopes(user):
+        roles |= granted
+    return sorted(roles)
+
+
+def role_rows(roles: Iterable[dict[str, Any]]) -> Iterator[list[Any]]:
+    for row in roles:
+        r = row["role"]
+        yield [
+            r.code,
+            r.label,
+            r.rank,
+            r.scope_label,
+            "oui" if r.builtin else "non",
+            row["held"],
+            r.description,
+        ]
+
+
+SERVICE_LINK_COLUMNS = [
+    "Structure servie",
+    "Structure prestataire",
+    "Nature",
+    "Du",
+    "Au",
+    "Contrat",
+    "À revoir le",
+    "Versions du contrat",
+]
+
+
+def service_link_list(*, user: Actor, structure: Structure | None = None) -> QuerySet[ServiceLink]:
+    """The links the user sees (one query, whatever their number), or those of one structure (both ways)."""
+    qs = ServiceLink.objects.visible_to(user).select_related("client", "provider")
+    if structure is not None:
+        qs = qs.filter(Q(client=structure) | Q(provider=structure))
+    return qs.annotate(contract_count=Count("contracts")).order_by("client__code", "kind", "provider__code")
+
+
+def service_link_rows(links: Iterable[ServiceLink]) -> Iterator[list[Any]]:
+    for link in links:
+        yield [
+            link.client.code,
+            link.provider.code,
+            link.get_kind_display(),
+            link.start_date,
+            link.end_date,
+            link.get_contract_state_display(),
+            link.contract_review_on,
+            getattr(link, "contract_count", 0),
+        ]
+
+
+def serving_structures(structure: Structure, kind: str, *, on: date | None = None) -> list[Structure]:
+    """Who serves `structure` for `kind` today: its own links, else the nearest structure above that has some."""
+    parts = [p for p in structure.path.strip("/").split("/") if p]
+    paths = ["/" + "/".join(parts[:i]) + "/" for i in range(len(parts), 0, -1)]
+    links = (
+        ServiceLink.objects.active(on)
+        .filter(kind=kind, client__path__in=paths)
+        .select_related("client", "provider")
+        .order_by("provider__code")
+    )
+    by_client: dict[str, list[Structure]] = {}
+    for link in links:
+        by_client.setdefault(link.client.path, []).append(link.provider)
+    return next((by_client[p] for p in paths if p in by_client), [])

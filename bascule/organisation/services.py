@@ -16,10 +16,19 @@ from django.db import transaction
 from bascule.core.access import require_ability
 from bascule.core.perimeter import forget_perimeter
 from bascule.core.registry import user_can
-from bascule.core.system import Actor
+from bascule.core.roles import SUBTREE
+from bascule.core.system import Actor, history_author
 from bascule.core.writes import check_fields, save_historised, update_versioned
 from bascule.organisation.grants import can_grant, grant_refusal
-from bascule.organisation.models import Assignment, Person, Structure
+from bascule.organisation.models import (
+    Assignment,
+    ContractVersion,
+    Person,
+    RoleDefinition,
+    ServiceLink,
+    Structure,
+)
+from bascule.organisation.ranks import forget_labels
 
 STRUCTURE_FIELDS = ("code", "name", "kind", "parent", "region", "department", "valid_from", "valid_to")
 # Fields that move power (who is in which perimeter, which region a structure counts in): the level above decides.
@@ -228,3 +237,94 @@ def assignment_update(*, by: Actor, assignment: Assignment, version: int, **chan
     if saved.person.user is not None:
         forget_perimeter(saved.person.user)
     return saved
+
+
+# --- the role catalogue -------------------------------------------------------------------------------
+ROLE_FIELDS = ("name", "description", "rank", "scope")
+
+
+def _require_catalogue(by: Actor) -> None:
+    if not user_can(by, "organisation.manage_roles"):
+        raise PermissionDenied("Seul le pilotage national modifie le catalogue des rôles.")
+
+
+@transaction.atomic
+def role_create(
+    *, by: Actor, code: str, name: str, rank: int, scope: str = SUBTREE, description: str = ""
+) -> RoleDefinition:
+    """Add a role to the catalogue (national steering): it reads its scope, it is granted as its rank allows."""
+    _require_catalogue(by)
+    role = RoleDefinition(
+        code=code.strip().lower(), name=name.strip(), rank=rank, scope=scope, description=description
+    )
+    save_historised(role, by=by, reason="Ajout au catalogue")
+    forget_labels()
+    return role
+
+
+@transaction.atomic
+def role_update(*, by: Actor, role: RoleDefinition, version: int, **changes: Any) -> RoleDefinition:
+    """Rename, describe, re-rank or re-scope an added role (its code stays: assignments carry it)."""
+    require_ability(role, by, "change", "Seul le pilotage national modifie le catalogue des rôles.")
+    saved = update_versioned(role, by=by, version=version, changes=changes, allowed=ROLE_FIELDS)
+    forget_labels()
+    return saved
+
+
+@transaction.atomic
+def role_delete(*, by: Actor, role: RoleDefinition) -> None:
+    """Remove an added role nobody holds or held (its assignments keep its code: it stays while one exists)."""
+    require_ability(role, by, "delete", "Seul le pilotage national modifie le catalogue des rôles.")
+    held = Assignment.objects.filter(role=role.code).count()
+    if held:
+        raise ValidationError(
+            f"Le rôle « {role.name} » est attribué ({held} affectation{'s' if held > 1 else ''}, "
+            "en cours ou passées) : il ne peut pas être retiré du catalogue."
+        )
+    role._history_user = history_author(by)  # type: ignore[attr-defined]
+    role._change_reason = "Retrait du catalogue"  # type: ignore[attr-defined]
+    role.delete()
+    forget_labels()
+
+
+# --- service links ------------------------------------------------------------------------------------
+SERVICE_LINK_FIELDS = ("kind", "start_date", "end_date", "contract_state", "contract_review_on", "note")
+
+
+@transaction.atomic
+def service_link_create(
+    *, by: Actor, client: Structure, provider: Structure, kind: str, **fields: Any
+) -> ServiceLink:
+    """« `client` est servie par `provider` » for one kind of service: set by whoever edits both structures."""
+    check_fields(fields, SERVICE_LINK_FIELDS, "ServiceLink")
+    require_ability(client, by, "change", f"La structure « {client.code} » est hors de votre périmètre.")
+    require_ability(provider, by, "change", f"La structure « {provider.code} » est hors de votre périmètre.")
+    link = ServiceLink(client=client, provider=provider, kind=kind, **fields)
+    save_historised(link, by=by)
+    return link
+
+
+@transaction.atomic
+def service_link_update(*, by: Actor, link: ServiceLink, version: int, **changes: Any) -> ServiceLink:
+    require_ability(link, by, "change", "Ce lien de service est hors de votre périmètre de modification.")
+    return update_versioned(link, by=by, version=version, changes=changes, allowed=SERVICE_LINK_FIELDS)
+
+
+@transaction.atomic
+def contract_deposit(*, by: Actor, link: ServiceLink, upload: Any, comment: str = "") -> ContractVersion:
+    """A new version of the link's service contract (the earlier ones are kept)."""
+    require_ability(
+        link, by, "add_contract", "Ce lien de service est hors de votre périmètre de modification."
+    )
+    ServiceLink.objects.select_for_update().get(pk=link.pk)  # one number per version, even when two deposit
+    number = (link.contracts.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version = ContractVersion(
+        link=link,
+        number=number,
+        filename=getattr(upload, "name", "contrat")[:255],
+        comment=comment,
+        deposited_by=history_author(by),
+    )
+    version.file.save(version.filename, upload, save=False)
+    save_historised(version, by=by)
+    return version

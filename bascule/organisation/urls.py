@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bascule.organisation import views
+from bascule.organisation import views, views_links
 
 app_name = "organisation"
 
@@ -22,6 +22,16 @@ urlpatterns = [
     ),
     path("affectations/<uuid:assignment_id>/modifier/", views.assignment_edit, name="assignment_edit"),
     path("droits/", views.grant_log, name="grant_log"),
+    path("roles/", views_links.role_list, name="role_list"),
+    path("roles/nouveau/", views_links.role_create, name="role_create"),
+    path("roles/<uuid:roledefinition_id>/", views_links.role_edit, name="role_edit"),
+    path("roles/<uuid:roledefinition_id>/retirer/", views_links.role_delete, name="role_delete"),
+    path("liens/", views_links.service_link_list, name="service_link_list"),
+    path("liens/nouveau/", views_links.service_link_create, name="service_link_create"),
+    path("liens/<uuid:servicelink_id>/", views_links.service_link_detail, name="service_link_detail"),
+    path("liens/<uuid:servicelink_id>/modifier/", views_links.service_link_edit, name="service_link_edit"),
+    path("liens/<uuid:servicelink_id>/contrat/", views_links.contract_deposit, name="contract_deposit"),
+    path("contrats/<uuid:contractversion_id>/", views_links.contract_download, name="contract_download"),
     path("import/", views.import_start, name="import"),
     path("import/modele/<slug:importer>.<slug:fmt>", views.import_template, name="import_template"),
 ]

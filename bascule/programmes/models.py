@@ -8,7 +8,6 @@ is seen by everyone who sees the programme and edited by those who edit the prog
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -16,13 +15,19 @@ from django.db.models import Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from bascule.core.access import can_read_path, can_write_path, can_write_somewhere, has_perimeter, visible_q
+from bascule.core.access import can_read_path, can_write_path, has_perimeter, visible_q
 from bascule.core.deadlines import Deadline, Stage
 from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.system import Actor
-from bascule.organisation.levels import instantiable_kinds
 from bascule.organisation.models import Person, Structure
+from bascule.programmes.setup_models import (  # noqa: F401 - models of the app, and names others import from here
+    BUDGET_CODE,
+    PerimeterWideQuerySet,
+    Programme,
+    ProgrammeDocument,
+    Wave,
+)
 
 
 class Status(models.TextChoices):
@@ -48,81 +53,6 @@ def late_q(today: date, prefix: str = "") -> Q:
 def is_late(status: str, deadline_end: date | None, today: date) -> bool:
     """The rule of `late_q`, on an action's status and deadline end already in memory."""
     return status not in FINISHED and deadline_end is not None and deadline_end < today
-
-
-class PerimeterWideQuerySet(models.QuerySet[Any]):
-    """Programme-level objects (programmes, templates, decisions): seen by everyone who has a perimeter."""
-
-    def visible_to(self, user: Actor) -> PerimeterWideQuerySet:
-        return self if has_perimeter(user) else self.none()
-
-
-class Programme(VersionedModel):
-    # Seen by everyone who has a perimeter: the access harness does not expect a 404 for it.
-    visible_to_everyone_in_a_perimeter = True
-
-    code = models.CharField(
-        "code", max_length=40, unique=True, error_messages={"unique": "Un programme a déjà ce code."}
-    )
-    name = models.CharField("nom", max_length=255)
-    owner = models.ForeignKey(
-        Structure, on_delete=models.PROTECT, related_name="programmes", verbose_name="structure pilote"
-    )
-    description = BoundedTextField("description", blank=True)
-    reference_documents = BoundedTextField(
-        "documents de référence", blank=True, help_text="Un lien ou un titre par ligne."
-    )
-
-    history = HistoricalRecords(excluded_fields=["updated_at"])
-    objects = PerimeterWideQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["code"]
-        verbose_name = "programme"
-
-    def __str__(self) -> str:
-        return f"{self.code} — {self.name}"
-
-    def get_abilities(self, user: Actor) -> dict[str, bool]:
-        view = has_perimeter(user)
-        change = can_write_path(user, self.owner.path)
-        return {
-            "view": view,
-            "change": change,
-            # Instancing creates workstreams in the regions (departments) the user may edit, wherever they are.
-            "instantiate": view and can_write_somewhere(user) and bool(instantiable_kinds(user)),
-            "add_action": change,  # a national action; a regional one needs its region (Structure "change")
-            "import_actions": change,
-            "add_decision": change,
-        }
-
-
-class Wave(BaseModel):
-    programme = models.ForeignKey(
-        Programme, on_delete=models.CASCADE, related_name="waves", verbose_name="programme"
-    )
-    name = models.CharField("nom", max_length=120)
-    golive_date = models.DateField("date de bascule")
-    scope = BoundedTextField("périmètre", blank=True)
-    structures = models.ManyToManyField(
-        Structure, blank=True, related_name="waves", verbose_name="structures qui basculent"
-    )
-
-    history = HistoricalRecords(excluded_fields=["updated_at"])
-
-    class Meta:
-        ordering = ["golive_date"]
-        verbose_name = "vague"
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.golive_date:%d/%m/%Y})"
-
-    def covers_q(self, prefix: str = "structure__") -> Q:
-        """What goes live with the wave: its structures and everything below them (one query for their paths)."""
-        covered = Q(pk__in=[])
-        for path in self.structures.values_list("path", flat=True):
-            covered |= Q(**{f"{prefix}path__startswith": path})
-        return covered
 
 
 class WorkstreamTemplate(BaseModel):

@@ -17,6 +17,7 @@ from bascule.core.history import history_entries
 from bascule.core.htmx import render_partial_or_full
 from bascule.core.parsing import is_uuid
 from bascule.core.services import taskrun_start
+from bascule.organisation.levels import instantiable_kinds
 from bascule.organisation.models import Structure, StructureKind
 from bascule.organisation.selectors import visible_structure
 from bascule.programmes import selectors, services
@@ -40,7 +41,6 @@ from bascule.programmes.models import (
     Programme,
     Workstream,
     WorkstreamTemplate,
-    instantiable_kinds,
 )
 from bascule.programmes.timeline import build_timeline
 
