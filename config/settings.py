@@ -313,6 +313,7 @@ SPECTACULAR_SETTINGS = {
         "TakeoverRunStatusEnum": "bascule.reprise.models.RunStatus",
         "TicketStatusEnum": "bascule.assistance.models.TicketStatus",
         "TicketCategoryEnum": "bascule.assistance.models.Category",
+        "ServiceKindEnum": "bascule.organisation.models.ServiceKind",
     },
 }
 

@@ -9,7 +9,9 @@ class AssistanceConfig(AppConfig):
     def ready(self) -> None:
         from datetime import timedelta
 
-        from bascule.assistance import operations, selectors, tasks
+        from bascule.assistance import operations, programme_parts, selectors, tasks
+
+        programme_parts.register()
         from bascule.assistance.models import writes_articles
         from bascule.core import registry
         from bascule.core.access import can_write_somewhere

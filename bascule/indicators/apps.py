@@ -9,7 +9,9 @@ class IndicatorsConfig(AppConfig):
     def ready(self) -> None:
         from bascule.core import registry
         from bascule.core.access import can_write_somewhere
-        from bascule.indicators import selectors
+        from bascule.indicators import programme_parts, selectors
+
+        programme_parts.register()
         from bascule.programmes.selectors import piloted_programmes
 
         registry.register_user_ability(

@@ -468,7 +468,46 @@ def load_demo() -> list[str]:
         )
     ensure_demo_accounts()
     ensure_role_accounts()
+    lines.extend(ensure_catalogue_and_links())
     lines.append(f"Comptes de démonstration (mot de passe « demo ») : {', '.join(all_demo_accounts())}.")
+    return lines
+
+
+def ensure_catalogue_and_links() -> list[str]:
+    """Through the services: the roles the documents name, added to the catalogue, and who serves whom."""
+    from bascule.core.system import SYSTEM
+    from bascule.organisation import services
+    from bascule.organisation.models import RoleDefinition, ServiceKind, ServiceLink
+
+    lines = []
+    if not RoleDefinition.objects.exists():
+        for code, name, rank, scope in (
+            ("correspondant-archives", "Correspondant archives", 30, "subtree"),
+            ("prefigurateur-rh", "Préfigurateur RH", 40, "subtree"),
+            ("correspondant-technique", "Correspondant technique", 30, "structure"),
+            ("bureau-cartes-ael", "Bureau des cartes AEL/ADR", 20, "structure"),
+        ):
+            services.role_create(by=SYSTEM, code=code, name=name, rank=rank, scope=scope)
+        lines.append("Catalogue des rôles : 4 rôles ajoutés aux rôles intégrés.")
+    if not ServiceLink.objects.exists():
+        code = {
+            s.code: s for s in Structure.objects.filter(code__in=["DDTM-29", "CPCM-53", "CPCM-52", "POLE-53"])
+        }
+        for client, provider, kind in (
+            ("DDTM-29", "CPCM-53", ServiceKind.ACCOUNTING),
+            ("DDTM-29", "CPCM-52", ServiceKind.PAYROLL),
+            ("CPCM-53", "POLE-53", ServiceKind.SUPPORT),
+        ):
+            services.service_link_create(
+                by=SYSTEM,
+                client=code[client],
+                provider=code[provider],
+                kind=kind,
+                start_date=date(2026, 1, 1),
+                contract_state="signed",
+                contract_review_on=date(2027, 12, 31),
+            )
+        lines.append("Liens de service : la DDTM du Finistère servie par deux centres (comptabilité, paie).")
     return lines
 
 

@@ -1,39 +1,221 @@
-"""JSON API of programme steering: /api/v1/programmes/, workstreams/, actions/. Thin: same services."""
+"""JSON API of programme steering: /api/v1/programmes/, waves/, workstreams/, actions/. Thin: same services."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers
+from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bascule.core.api import InputSerializer, ObjectSerializer, PerimeterViewSet, VersionedUpdateMixin
 from bascule.core.forms import model_max_length
-from bascule.organisation.models import Structure
-from bascule.programmes import services
-from bascule.programmes.models import Action, Programme, Status, Workstream
+from bascule.organisation.models import Person, Structure
+from bascule.programmes import services, setup
+from bascule.programmes.models import Action, Programme, Status, Wave, Workstream
 from bascule.programmes.selectors import ActionFilters, action_list, with_structures
 
 
 class ProgrammeSerializer(ObjectSerializer):
+    owner = serializers.PrimaryKeyRelatedField(queryset=Structure.objects.all())
     owner_code = serializers.CharField(source="owner.code", read_only=True)
+    pilots = serializers.PrimaryKeyRelatedField(queryset=Person.objects.all(), many=True, required=False)
+    version = serializers.IntegerField(
+        required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
+    )
 
     class Meta:
         model = Programme
-        fields = ["id", "code", "name", "owner", "owner_code", "description", "version", "updated_at"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "owner",
+            "owner_code",
+            "description",
+            "reference_documents",
+            "pilots",
+            "starts_on",
+            "ends_on",
+            "closed_on",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "closed_on", "updated_at"]
+
+    def validate_owner(self, owner: Structure) -> Structure:
+        if not Structure.objects.visible_to(self.context["request"].user).filter(pk=owner.pk).exists():
+            raise serializers.ValidationError("Aucune structure visible n'a cet identifiant.")
+        return owner
+
+    def validate_pilots(self, pilots: list[Person]) -> list[Person]:
+        visible = set(
+            Person.objects.visible_to(self.context["request"].user)
+            .filter(pk__in=[p.pk for p in pilots])
+            .values_list("pk", flat=True)
+        )
+        if any(p.pk not in visible for p in pilots):
+            raise serializers.ValidationError("Aucune personne visible n'a cet identifiant.")
+        return pilots
 
 
-class ProgrammeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, PerimeterViewSet):
-    """Programmes (read-only here; they are created by national steering in the application)."""
+class ProgrammeViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    PerimeterViewSet,
+):
+    """Programmes: created on a structure the author edits, changed by who edits their owner (not once closed)."""
 
     model = Programme
     serializer_class = ProgrammeSerializer
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    create_ability = "programmes.add_programme"
+    update_fields = (*setup.PROGRAMME_FIELDS, "pilots")
 
     def get_queryset(self) -> QuerySet[Programme]:
-        return Programme.objects.visible_to(self.request.user).select_related("owner").order_by("code")
+        return (
+            Programme.objects.visible_to(self.request.user)
+            .select_related("owner")
+            .prefetch_related("pilots")
+            .order_by("code")
+        )
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        pilots = data.pop("pilots", [])
+        programme = services.programme_create(by=self.request.user, **data)
+        programme.pilots.set(pilots)
+        serializer.instance = programme
+
+    def update_with_service(self, obj: Programme, *, version: int, changes: dict[str, Any]) -> Programme:
+        return setup.programme_update(by=self.request.user, programme=obj, version=version, **changes)
+
+
+class WaveMoveSerializer(InputSerializer):
+    golive_date = serializers.DateField()
+    version = serializers.IntegerField(min_value=1)
+    confirm = serializers.BooleanField(default=False, help_text="false : les conséquences seulement")
+
+
+class WaveMoveAnswer(serializers.Serializer):  # type: ignore[type-arg]
+    moved = serializers.BooleanField()
+    consequences = serializers.ListField(child=serializers.DictField(), required=False)
+    counts = serializers.DictField(child=serializers.IntegerField(), required=False)
+
+
+class WaveSerializer(ObjectSerializer):
+    programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all())
+    programme_code = serializers.CharField(source="programme.code", read_only=True)
+    structures = serializers.PrimaryKeyRelatedField(
+        queryset=Structure.objects.all(), many=True, required=False
+    )
+    budget_programmes = serializers.ListField(
+        child=serializers.RegexField(r"^\d{3}$", max_length=3), required=False, max_length=200
+    )
+    version = serializers.IntegerField(
+        required=False, help_text="Obligatoire pour une modification (verrou optimiste)."
+    )
+
+    class Meta:
+        model = Wave
+        fields = [
+            "id",
+            "programme",
+            "programme_code",
+            "name",
+            "golive_date",
+            "freeze_date",
+            "scope",
+            "budget_programmes",
+            "structures",
+            "version",
+        ]
+        read_only_fields = ["id"]
+
+    def validate_structures(self, structures: list[Structure]) -> list[Structure]:
+        visible = set(
+            Structure.objects.visible_to(self.context["request"].user)
+            .filter(pk__in=[s.pk for s in structures])
+            .values_list("pk", flat=True)
+        )
+        if any(s.pk not in visible for s in structures):
+            raise serializers.ValidationError("Aucune structure visible n'a cet identifiant.")
+        return structures
+
+
+class WaveFilters(serializers.Serializer):  # type: ignore[type-arg]
+    programme = serializers.CharField(required=False, max_length=40, help_text="code du programme")
+
+
+class WaveViewSet(
+    VersionedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    PerimeterViewSet,
+):
+    """Waves of the programmes. Their go-live date moves through POST …/move/ (preview with `"confirm": false`);
+    a wave something depends on is not removed (400 saying what)."""
+
+    model = Wave
+    serializer_class = WaveSerializer
+    filter_serializer = WaveFilters
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    create_ability = "programmes.add_programme"
+    update_fields = (*setup.WAVE_FIELDS, "structures")
+    action_abilities = {"move": "move"}
+
+    def get_queryset(self) -> QuerySet[Wave]:
+        qs = (
+            Wave.objects.visible_to(self.request.user)
+            .select_related("programme__owner")
+            .prefetch_related("structures")
+        )
+        if code := self.filters().get("programme"):
+            qs = qs.filter(programme__code=code)
+        return qs.order_by("programme__code", "golive_date")
+
+    def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        serializer.instance = services.wave_create(by=self.request.user, **data)
+
+    def update_with_service(self, obj: Wave, *, version: int, changes: dict[str, Any]) -> Wave:
+        return setup.wave_update(by=self.request.user, wave=obj, version=version, **changes)
+
+    def perform_destroy(self, instance: Wave) -> None:
+        try:
+            setup.wave_delete(by=self.request.user, wave=instance)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"wave": exc.messages}) from exc
+
+    @extend_schema(request=WaveMoveSerializer, responses=WaveMoveAnswer)
+    @action(detail=True, methods=["post"])
+    def move(self, request: Request, pk: Any = None) -> Response:
+        wave = self.get_object()
+        incoming = WaveMoveSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        if not data["confirm"]:
+            found = setup.wave_move_preview(by=request.user, wave=wave, golive_date=data["golive_date"])
+            return Response({"moved": False, "consequences": [asdict(c) for c in found]})
+        saved, moved = setup.wave_move(
+            by=request.user, wave=wave, version=data["version"], golive_date=data["golive_date"]
+        )
+        return Response(
+            {"moved": True, "counts": moved, "wave": WaveSerializer(saved, context={"request": request}).data}
+        )
 
 
 class WorkstreamSerializer(ObjectSerializer):

@@ -12,6 +12,7 @@ class ProgrammesConfig(AppConfig):
         from bascule.programmes import (
             importers,  # noqa: F401 - registers the action plan importer
             selectors,
+            setup,  # noqa: F401 - registers the workstream milestones as what moves with a wave
             sheets,  # noqa: F401 - registers the « fiche chantier » handler
         )
 
@@ -19,6 +20,8 @@ class ProgrammesConfig(AppConfig):
             "programmes.import_actions", lambda user: bool(selectors.importable_programmes(user=user))
         )
         registry.register_user_ability("programmes.add_action", can_write_somewhere)
+        # A programme is owned by a structure its creator edits (asked again on that structure).
+        registry.register_user_ability("programmes.add_programme", can_write_somewhere)
 
         registry.register_navigation(
             registry.NavEntry("programmes:programme_list", "Programmes", "/programmes", 30)

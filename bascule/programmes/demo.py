@@ -58,6 +58,8 @@ def load_demo() -> list[str]:
             programme=programme,
             name=name,
             golive_date=golive,
+            freeze_date=golive - timedelta(days=90),
+            budget_programmes=["113", "135", "181", "217"],
             structures=scope,
             scope="Régions : " + ", ".join(r.name for r in scope),
         )
@@ -66,8 +68,14 @@ def load_demo() -> list[str]:
         for w in programme.waves.prefetch_related("structures")
         for s in w.structures.all()
     }
-    root = Structure.objects.get(code="INTERMIN")
-    workstreams = workstreams_instantiate(by=SYSTEM, programme=programme, root=root)
+    workstreams = sorted(
+        (
+            ws
+            for wave in programme.waves.order_by("golive_date")
+            for ws in workstreams_instantiate(by=SYSTEM, programme=programme, wave=wave)
+        ),
+        key=lambda ws: (ws.structure.path, ws.template.number),
+    )
     statuses = [
         Status.DONE,
         Status.DONE,

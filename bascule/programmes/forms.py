@@ -10,14 +10,16 @@ from dsfr.forms import DsfrBaseForm
 from bascule.core.fields import SEARCH_MAX
 from bascule.core.forms import DateInput, UploadField, VersionedModelForm
 from bascule.core.forms import model_max_length as _max
+from bascule.organisation.forms import StructureChoiceField
 from bascule.organisation.geography import REGIONS
-from bascule.organisation.models import Structure
+from bascule.organisation.models import Person, Structure, StructureKind
 from bascule.programmes.models import (
     Action,
     Decision,
     DeliverableVersion,
     ItemKind,
     Programme,
+    ProgrammeDocument,
     ProgressNote,
     Status,
     Wave,
@@ -184,3 +186,105 @@ class ActionCreateForm(DsfrBaseForm):
         self.fields["programme"].queryset = programmes  # type: ignore[attr-defined]
         self.fields["structure"].queryset = structures  # type: ignore[attr-defined]
         self.fields["decision"].queryset = decisions  # type: ignore[attr-defined]
+
+
+# --- programme set-up -------------------------------------------------------------------------------------
+class ProgrammeForm(VersionedModelForm, DsfrBaseForm):
+    pilots = forms.ModelMultipleChoiceField(label="Pilotes", queryset=Person.objects.none(), required=False)
+
+    class Meta:
+        model = Programme
+        fields = ["code", "name", "owner", "description", "reference_documents", "starts_on", "ends_on"]
+        field_classes = {"owner": StructureChoiceField}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "reference_documents": forms.Textarea(attrs={"rows": 3}),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
+        self.fields["pilots"].queryset = Person.objects.visible_to(user).order_by("last_name", "first_name")  # type: ignore[attr-defined]
+        if self.instance.pk:
+            self.fields["pilots"].initial = list(self.instance.pilots.all())
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in (*(self._meta.fields or ()), "pilots")}
+
+
+class ProgrammeCopyForm(DsfrBaseForm):
+    code = forms.CharField(label="Code du nouveau programme", max_length=_max(Programme, "code"))
+    name = forms.CharField(label="Nom", max_length=_max(Programme, "name"))
+    owner = StructureChoiceField(label="Structure pilote", queryset=Structure.objects.none())
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
+
+
+class DocumentForm(DsfrBaseForm):
+    title = forms.CharField(
+        label="Titre",
+        max_length=_max(ProgrammeDocument, "title"),
+        help_text="Le même titre : une nouvelle version.",
+    )
+    upload = UploadField(label="Document", spreadsheet=False)
+    comment = forms.CharField(
+        label="Commentaire", required=False, max_length=_max(ProgrammeDocument, "comment")
+    )
+
+
+class WaveForm(VersionedModelForm, DsfrBaseForm):
+    budget_text = forms.CharField(
+        label="Programmes budgétaires",
+        required=False,
+        max_length=500,
+        help_text="Codes séparés par des virgules : 354, 216, 723.",
+    )
+    structures = forms.ModelMultipleChoiceField(
+        label="Structures choisies dans l'arbre", queryset=Structure.objects.none(), required=False
+    )
+    codes = forms.CharField(
+        label="Ou leurs codes (colonne d'un tableur collée)",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    kinds = forms.MultipleChoiceField(
+        label="Ou toutes les structures de ces types…", choices=StructureKind.choices, required=False
+    )
+    below = forms.ModelMultipleChoiceField(
+        label="… sous ces structures (régions)", queryset=Structure.objects.none(), required=False
+    )
+
+    class Meta:
+        model = Wave
+        fields = ["name", "golive_date", "freeze_date", "scope"]
+        widgets = {
+            "golive_date": DateInput(),
+            "freeze_date": DateInput(),
+            "scope": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        visible = Structure.objects.visible_to(user).order_by("path")
+        self.fields["structures"].queryset = visible  # type: ignore[attr-defined]
+        self.fields["below"].queryset = visible.filter(
+            kind__in=[StructureKind.REGION, StructureKind.STATE, StructureKind.INTERMINISTERIAL]
+        )  # type: ignore[attr-defined]
+        if self.instance.pk:
+            del self.fields["golive_date"]  # moved by « Déplacer la vague »
+            self.fields["structures"].initial = list(self.instance.structures.all())
+            self.fields["budget_text"].initial = ", ".join(self.instance.budget_programmes)
+
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in (self._meta.fields or ()) if name in self.fields}
+
+
+class WaveMoveForm(DsfrBaseForm):
+    golive_date = forms.DateField(label="Nouvelle date de bascule", widget=DateInput())
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)

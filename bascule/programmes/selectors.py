@@ -236,3 +236,48 @@ def steering_summary(*, user: Actor) -> dict[str, Any] | None:
         "wave": wave,
         "readiness": readiness,
     }
+
+
+@dataclass(frozen=True)
+class SetupStep:
+    label: str
+    done: bool
+    detail: str
+
+
+def setup_checklist(*, programme: Programme) -> list[SetupStep]:
+    """What is set up and what is missing: template, waves, structures, leads, then the parts other modules hold
+    (indicators, support policy, curriculum). A fixed number of queries (one per registered part)."""
+    from bascule.organisation.selectors import steering_contacts
+    from bascule.programmes.setup import PROGRAMME_PARTS
+
+    templates = programme.templates.count()
+    waves = list(programme.waves.prefetch_related("structures"))
+    structures = {s.pk: s for w in waves for s in w.structures.all()}
+    empty = [w.name for w in waves if not w.structures.all()]
+    leads = steering_contacts(structures.values())
+    without = sorted(s.code for s in structures.values() if leads.get(s.pk) is None)
+    steps = [
+        SetupStep(
+            "Modèle des chantiers",
+            templates > 0,
+            f"{templates} chantiers types" if templates else "aucun chantier type",
+        ),
+        SetupStep("Vagues", bool(waves), f"{len(waves)} vague(s)" if waves else "aucune vague"),
+        SetupStep(
+            "Structures des vagues",
+            bool(structures) and not empty,
+            f"{len(structures)} structure(s)" + (f" ; sans structure : {', '.join(empty)}" if empty else ""),
+        ),
+        SetupStep(
+            "Responsables dans le référentiel",
+            bool(structures) and not without,
+            "chaque structure a son responsable"
+            if structures and not without
+            else ("sans responsable : " + ", ".join(without[:10]) if without else "aucune structure"),
+        ),
+    ]
+    for part in PROGRAMME_PARTS.values():
+        present = part.present(programme)
+        steps.append(SetupStep(part.label, bool(present), present or "à définir"))
+    return steps

@@ -352,3 +352,22 @@ def instantiate_check(wave: Wave) -> tuple[list[Structure], list[Structure]]:
     structures = list(wave.structures.order_by("path"))
     levels = (StructureKind.REGION, StructureKind.DEPARTMENT)
     return [s for s in structures if s.kind in levels], [s for s in structures if s.kind not in levels]
+
+
+_NOT_COPIED = {"id", "created_at", "updated_at", "version"}
+
+
+def copy_rows(rows: Iterable[Any], *, by: Actor, reason: str, **overrides: Any) -> dict[Any, Any]:
+    """Copy model rows (their own fields, not their many-to-many links) with `overrides`, each validated and
+    historised: what a module's `ProgrammePart.copy` uses. Returns {old pk: new object}."""
+    copies = {}
+    for row in rows:
+        values = {
+            f.attname: getattr(row, f.attname)
+            for f in row._meta.concrete_fields
+            if f.name not in _NOT_COPIED and f.name not in overrides
+        }
+        clone = type(row)(**values, **overrides)
+        save_historised(clone, by=by, reason=reason)
+        copies[row.pk] = clone
+    return copies

@@ -1,11 +1,22 @@
 from django.urls import path
 
-from bascule.programmes import views
+from bascule.programmes import views, views_setup
 
 app_name = "programmes"
 
 urlpatterns = [
     path("", views.programme_list, name="programme_list"),
+    path("nouveau/", views_setup.programme_create, name="programme_create"),
+    path("<uuid:programme_id>/modifier/", views_setup.programme_edit, name="programme_edit"),
+    path("<uuid:programme_id>/cloture/", views_setup.programme_close, name="programme_close"),
+    path("<uuid:programme_id>/copie/", views_setup.programme_copy, name="programme_copy"),
+    path("<uuid:programme_id>/documents/", views_setup.document_deposit, name="document_deposit"),
+    path("documents/<uuid:programmedocument_id>/", views_setup.document_download, name="document_download"),
+    path("<uuid:programme_id>/vagues/nouvelle/", views_setup.wave_create, name="wave_create"),
+    path("vagues/<uuid:wave_id>/", views_setup.wave_edit, name="wave_edit"),
+    path("vagues/<uuid:wave_id>/deplacer/", views_setup.wave_move, name="wave_move"),
+    path("vagues/<uuid:wave_id>/supprimer/", views_setup.wave_delete, name="wave_delete"),
+    path("vagues/<uuid:wave_id>/instancier/", views_setup.wave_instantiate, name="wave_instantiate"),
     path("<uuid:programme_id>/", views.programme_detail, name="programme_detail"),
     path("<uuid:programme_id>/calendrier/", views.programme_timeline, name="programme_timeline"),
     path("<uuid:programme_id>/regions/<uuid:structure_id>/", views.region_detail, name="region_detail"),

@@ -9,7 +9,9 @@ class SizingConfig(AppConfig):
     def ready(self) -> None:
         from bascule.core import registry
         from bascule.programmes.selectors import piloted_programmes
-        from bascule.sizing import importers, selectors, tasks  # noqa: F401 - importers and handlers register
+        from bascule.sizing import importers, programme_parts, selectors, tasks  # noqa: F401 - importers and handlers register
+
+        programme_parts.register()
 
         registry.register_user_ability("sizing.add_sizing", lambda user: bool(piloted_programmes(user=user)))
         registry.register_home_panel(

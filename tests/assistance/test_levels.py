@@ -33,6 +33,44 @@ def test_routing_follows_the_organisation(desk):
     }
 
 
+def test_a_ddi_served_by_two_centres_routes_level_2_to_the_centre_of_the_tickets_domain(desk):
+    from datetime import date
+
+    from bascule.organisation import services as organisation
+    from bascule.organisation.models import ServiceKind, StructureKind
+    from tests.factories import make_structure
+
+    accounting = make_structure(
+        "CPCM-53", parent=desk.bretagne, kind=StructureKind.SHARED_CENTRE, region="53"
+    )
+    payroll = make_structure("CSRH-53", parent=desk.bretagne, kind=StructureKind.SHARED_CENTRE, region="53")
+    for provider, kind in ((accounting, ServiceKind.ACCOUNTING), (payroll, ServiceKind.PAYROLL)):
+        organisation.service_link_create(
+            by=desk.national, client=desk.ddtm29, provider=provider, kind=kind, start_date=date(2020, 1, 1)
+        )
+    assert route(desk.ddtm29, desk.programme, ServiceKind.ACCOUNTING)[2] == accounting
+    assert route(desk.ddtm29, desk.programme, ServiceKind.PAYROLL)[2] == payroll
+    # No link of that domain (or none given): the region's support pole, as before.
+    assert route(desk.ddtm29, desk.programme, ServiceKind.ARCHIVES)[2] == desk.pole_bzh
+    assert route(desk.ddtm29, desk.programme)[2] == desk.pole_bzh
+    ticket = services.ticket_create(
+        by=desk.proximity,
+        programme=desk.programme,
+        subject="Mandat rejeté",
+        body="Le mandat 42 est rejeté par le comptable.",
+        requester=desk.person_bzh,
+        domain=ServiceKind.PAYROLL,
+    )
+    assert ticket.level2_structure == payroll
+    escalated = services.ticket_escalate(
+        by=desk.proximity,
+        ticket=ticket,
+        version=ticket.version,
+        diagnosis="Rejet de paie vérifié : à traiter par le centre.",
+    )
+    assert escalated.handling_structure == payroll and escalated.level == 2
+
+
 def test_escalation_answer_down_reply_and_article_found_without_accents(desk, smtp):
     ticket = services.ticket_create(
         by=desk.proximity,
