@@ -193,7 +193,7 @@ class AssignmentFilters(serializers.Serializer):  # type: ignore[type-arg]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices()  # the catalogue, added roles included
+        self.fields["role"].choices = role_choices()  # type: ignore[attr-defined]  # the catalogue, added roles
 
     person = serializers.UUIDField(required=False, allow_null=True)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)

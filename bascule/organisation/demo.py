@@ -490,7 +490,7 @@ def ensure_catalogue_and_links() -> list[str]:
             services.role_create(by=SYSTEM, code=code, name=name, rank=rank, scope=scope)
         lines.append("Catalogue des rôles : 4 rôles ajoutés aux rôles intégrés.")
     if not ServiceLink.objects.exists():
-        code = {
+        by_code = {
             s.code: s for s in Structure.objects.filter(code__in=["DDTM-29", "CPCM-53", "CPCM-52", "POLE-53"])
         }
         for client, provider, kind in (
@@ -500,8 +500,8 @@ def ensure_catalogue_and_links() -> list[str]:
         ):
             services.service_link_create(
                 by=SYSTEM,
-                client=code[client],
-                provider=code[provider],
+                client=by_code[client],
+                provider=by_code[provider],
                 kind=kind,
                 start_date=date(2026, 1, 1),
                 contract_state="signed",

@@ -77,7 +77,7 @@ def catalogue(user: Actor | None = None) -> list[CatalogueRole]:
         cached = [*BUILTIN, *added_roles()]
         if user is not None:
             with contextlib.suppress(AttributeError):  # the system actor keeps nothing
-                user._bascule_role_catalogue = cached  # type: ignore[union-attr]
+                user._bascule_role_catalogue = cached  # type: ignore[union-attr,attr-defined]
     return cached
 
 

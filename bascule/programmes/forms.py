@@ -272,9 +272,10 @@ class WaveForm(VersionedModelForm, DsfrBaseForm):
         super().__init__(*args, **kwargs)
         visible = Structure.objects.visible_to(user).order_by("path")
         self.fields["structures"].queryset = visible  # type: ignore[attr-defined]
-        self.fields["below"].queryset = visible.filter(
+        roots = visible.filter(
             kind__in=[StructureKind.REGION, StructureKind.STATE, StructureKind.INTERMINISTERIAL]
-        )  # type: ignore[attr-defined]
+        )
+        self.fields["below"].queryset = roots  # type: ignore[attr-defined]
         if self.instance.pk:
             del self.fields["golive_date"]  # moved by « Déplacer la vague »
             self.fields["structures"].initial = list(self.instance.structures.all())

@@ -21,13 +21,11 @@ from bascule.core.fields import BoundedTextField
 from bascule.core.models import BaseModel, VersionedModel
 from bascule.core.system import Actor
 from bascule.organisation.models import Person, Structure
-from bascule.programmes.setup_models import (  # noqa: F401 - models of the app, and names others import from here
-    BUDGET_CODE,
-    PerimeterWideQuerySet,
-    Programme,
-    ProgrammeDocument,
-    Wave,
-)
+from bascule.programmes.setup_models import BUDGET_CODE as BUDGET_CODE  # models of the app, re-exported
+from bascule.programmes.setup_models import PerimeterWideQuerySet as PerimeterWideQuerySet
+from bascule.programmes.setup_models import Programme as Programme
+from bascule.programmes.setup_models import ProgrammeDocument as ProgrammeDocument
+from bascule.programmes.setup_models import Wave as Wave
 
 
 class Status(models.TextChoices):

@@ -70,9 +70,12 @@ def _date(value: Any, where: str) -> date:
     if isinstance(value, date):
         return value
     try:
-        return parse_date(str(value))
+        parsed = parse_date(str(value))
     except ValueError as exc:
         raise SetupFileError(f"{where} : {exc}") from exc
+    if parsed is None:
+        raise SetupFileError(f"{where} : date manquante.")
+    return parsed
 
 
 def _list(value: Any) -> list[str]:

@@ -45,7 +45,7 @@ def _preview(wave: Wave, delta: timedelta) -> Consequence | None:
         return None
     examples = [
         f"{p.region.name} : formations du {p.starts_on:%d/%m/%Y} au {p.ends_on:%d/%m/%Y} → "
-        f"du {p.starts_on + delta:%d/%m/%Y} au {p.ends_on + delta:%d/%m/%Y}"
+        f"du {shifted(p.starts_on, delta):%d/%m/%Y} au {shifted(p.ends_on, delta):%d/%m/%Y}"
         for p in plans[:EXAMPLES]
     ]
     return Consequence(
