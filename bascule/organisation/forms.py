@@ -162,6 +162,9 @@ class RoleForm(VersionedModelForm, DsfrBaseForm):
         if not self.instance._state.adding:
             del self.fields["code"]  # assignments carry it
 
+    def values(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self._meta.fields or () if name in self.fields}
+
 
 class ServiceLinkForm(VersionedModelForm, DsfrBaseForm):
     class Meta:

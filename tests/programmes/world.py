@@ -3,6 +3,7 @@ a national, a Breton and a Norman action, a committee decision and a deliverable
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -61,3 +62,20 @@ def extend_world(world: Any) -> None:
         item = InstanceItem.objects.filter(workstream__structure=region, kind="deliverable").first()
         upload = ContentFile(b"inventaire", name=f"inventaire-{region.code}.csv")
         DeliverableDepositFactory(by=national, item=item, upload=upload)
+    # Set-up objects (in Normandy where they have a place): a wave and a reference document.
+    from bascule.programmes.services import wave_create
+    from bascule.programmes.setup import document_deposit
+
+    world.wave_nor = wave_create(
+        by=national,
+        programme=world.programme,
+        name="Vague Normandie",
+        golive_date=date(2027, 7, 1),
+        structures=[world.normandie],
+    )
+    world.document = document_deposit(
+        by=national,
+        programme=world.programme,
+        title="Note de cadrage",
+        upload=ContentFile(b"note", name="note.pdf"),
+    )
