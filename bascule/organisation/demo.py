@@ -482,13 +482,12 @@ def ensure_catalogue_and_links() -> list[str]:
     lines = []
     if not RoleDefinition.objects.exists():
         for code, name, rank, scope in (
-            ("correspondant-archives", "Correspondant archives", 30, "subtree"),
             ("prefigurateur-rh", "Préfigurateur RH", 40, "subtree"),
             ("correspondant-technique", "Correspondant technique", 30, "structure"),
             ("bureau-cartes-ael", "Bureau des cartes AEL/ADR", 20, "structure"),
         ):
             services.role_create(by=SYSTEM, code=code, name=name, rank=rank, scope=scope)
-        lines.append("Catalogue des rôles : 4 rôles ajoutés aux rôles intégrés.")
+        lines.append("Catalogue des rôles : 3 rôles ajoutés aux rôles intégrés.")
     if not ServiceLink.objects.exists():
         by_code = {
             s.code: s for s in Structure.objects.filter(code__in=["DDTM-29", "CPCM-53", "CPCM-52", "POLE-53"])

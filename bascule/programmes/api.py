@@ -91,10 +91,7 @@ class ProgrammeViewSet(
     def perform_create(self, serializer: Any) -> None:
         data = dict(serializer.validated_data)
         data.pop("version", None)
-        pilots = data.pop("pilots", [])
-        programme = services.programme_create(by=self.request.user, **data)
-        programme.pilots.set(pilots)
-        serializer.instance = programme
+        serializer.instance = services.programme_create(by=self.request.user, **data)
 
     def update_with_service(self, obj: Programme, *, version: int, changes: dict[str, Any]) -> Programme:
         return setup.programme_update(by=self.request.user, programme=obj, version=version, **changes)

@@ -191,6 +191,11 @@ class ActionCreateForm(DsfrBaseForm):
 # --- programme set-up -------------------------------------------------------------------------------------
 class ProgrammeForm(VersionedModelForm, DsfrBaseForm):
     pilots = forms.ModelMultipleChoiceField(label="Pilotes", queryset=Person.objects.none(), required=False)
+    standard_workstreams = forms.BooleanField(
+        label="Partir des sept chantiers standard (jalons, livrables, prérequis)",
+        required=False,
+        initial=True,
+    )
 
     class Meta:
         model = Programme
@@ -207,8 +212,9 @@ class ProgrammeForm(VersionedModelForm, DsfrBaseForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = Structure.objects.editable_by(user).order_by("path")  # type: ignore[attr-defined]
         self.fields["pilots"].queryset = Person.objects.visible_to(user).order_by("last_name", "first_name")  # type: ignore[attr-defined]
-        if self.instance.pk:
+        if not self.instance._state.adding:
             self.fields["pilots"].initial = list(self.instance.pilots.all())
+            del self.fields["standard_workstreams"]  # a creation choice
 
     def values(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in (*(self._meta.fields or ()), "pilots")}
@@ -276,7 +282,7 @@ class WaveForm(VersionedModelForm, DsfrBaseForm):
             kind__in=[StructureKind.REGION, StructureKind.STATE, StructureKind.INTERMINISTERIAL]
         )
         self.fields["below"].queryset = roots  # type: ignore[attr-defined]
-        if self.instance.pk:
+        if not self.instance._state.adding:
             del self.fields["golive_date"]  # moved by « Déplacer la vague »
             self.fields["structures"].initial = list(self.instance.structures.all())
             self.fields["budget_text"].initial = ", ".join(self.instance.budget_programmes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -226,7 +227,23 @@ def steering_summary(*, user: Actor) -> dict[str, Any] | None:
         totals = ready.aggregate(total=Count("id"), done=Count("id", filter=Q(status=Status.DONE)))
         if totals["total"]:
             readiness = {**totals, "rate": round(100 * totals["done"] / totals["total"])}
+    programmes = list(
+        Workstream.objects.visible_to(user)
+        .values("template__programme_id", "template__programme__code", "template__programme__name")
+        .annotate(n=Count("id"), done=Count("id", filter=Q(status=Status.DONE)))
+        .order_by("template__programme__code")
+    )
     return {
+        "programmes": [
+            {
+                "id": row["template__programme_id"],
+                "code": row["template__programme__code"],
+                "name": row["template__programme__name"],
+                "count": row["n"],
+                "done": row["done"],
+            }
+            for row in programmes
+        ],
         "workstreams": [(label, by_status.get(value, 0), value) for value, label in Status.choices],
         "late": counts["late"],
         "soon": counts["soon"],
@@ -281,3 +298,43 @@ def setup_checklist(*, programme: Programme) -> list[SetupStep]:
         present = part.present(programme)
         steps.append(SetupStep(part.label, bool(present), present or "à définir"))
     return steps
+
+
+SETUP_COLUMNS = [
+    "Programme",
+    "Nom",
+    "Structure pilote",
+    "Clos le",
+    "Vague",
+    "Bascule",
+    "Gel",
+    "Programmes budgétaires",
+    "Structures",
+]
+
+
+def setup_rows(*, user: Actor) -> Iterator[list[Any]]:
+    """The set-up of every programme the user sees, one row per wave (a programme without wave: one row); two
+    queries whatever the number of programmes and waves."""
+    programmes = (
+        Programme.objects.visible_to(user)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("waves", queryset=Wave.objects.prefetch_related("structures").order_by("golive_date"))
+        )
+    )
+    for programme in programmes.order_by("code"):
+        head = [programme.code, programme.name, programme.owner.code, programme.closed_on]
+        waves = list(programme.waves.all())
+        if not waves:
+            yield [*head, "", None, None, "", ""]
+        for wave in waves:
+            codes = ", ".join(sorted(s.code for s in wave.structures.all()))
+            yield [
+                *head,
+                wave.name,
+                wave.golive_date,
+                wave.freeze_date,
+                ", ".join(wave.budget_programmes),
+                codes,
+            ]

@@ -61,6 +61,9 @@ def programme_create(
     owner: Structure,
     description: str = "",
     reference_documents: str = "",
+    starts_on: date | None = None,
+    ends_on: date | None = None,
+    pilots: list[Any] | None = None,
     standard_workstreams: bool = False,
 ) -> Programme:
     """Create a programme owned by a structure the author may edit (optionally with the seven standard workstreams)."""
@@ -71,8 +74,12 @@ def programme_create(
         owner=owner,
         description=description,
         reference_documents=reference_documents,
+        starts_on=starts_on,
+        ends_on=ends_on,
     )
     save_historised(programme, by=by)
+    if pilots:
+        programme.pilots.set(pilots)
     if standard_workstreams:
         templates_add_standard(by=by, programme=programme)
     return programme

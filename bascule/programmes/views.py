@@ -48,6 +48,14 @@ from bascule.programmes.timeline import build_timeline
 
 @require_GET
 def programme_list(request: HttpRequest) -> HttpResponse:
+    if fmt := export_format(request):  # the set-up of every programme: one row per wave
+        return table_response(
+            fmt,
+            selectors.SETUP_COLUMNS,
+            selectors.setup_rows(user=request.user),
+            filename_stem="programmes-vagues",
+            title="Programmes et vagues",
+        )
     return render(
         request, "programmes/programme_list.html", {"programmes": selectors.programme_list(user=request.user)}
     )

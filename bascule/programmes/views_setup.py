@@ -28,15 +28,14 @@ def programme_create(request: HttpRequest) -> HttpResponse:
     require_user_ability(request.user, "programmes.add_programme")
     form = ProgrammeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        values = form.values()
-        pilots = values.pop("pilots")
-
-        def create() -> Programme:
-            programme = services.programme_create(by=request.user, **values)
-            programme.pilots.set(pilots)
-            return programme
-
-        programme = run_service(form, create)
+        programme = run_service(
+            form,
+            lambda: services.programme_create(
+                by=request.user,
+                standard_workstreams=form.cleaned_data["standard_workstreams"],
+                **form.values(),
+            ),
+        )
         if programme is not None:
             messages.success(
                 request, f"Le programme {programme.code} est créé : complétez sa liste de mise en place."
