@@ -189,11 +189,18 @@ class AssignmentSerializer(ObjectSerializer):
 
 
 class AssignmentFilters(serializers.Serializer):  # type: ignore[type-arg]
-    role = serializers.ChoiceField(choices=[], required=False, allow_blank=True)
+    role = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="code d'un rôle du catalogue (/api/v1/roles/)",
+    )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = role_choices()  # type: ignore[attr-defined]  # the catalogue, added roles
+    def validate_role(self, value: str) -> str:
+        """Read when a request filters, never when the schema is drawn (the catalogue lives in the database)."""
+        if value and value not in dict(role_choices()):
+            raise serializers.ValidationError(f"« {value} » n'est pas un rôle du catalogue.")
+        return value
 
     person = serializers.UUIDField(required=False, allow_null=True)
     active = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -6,6 +6,7 @@ version for optimistic locking. `visible_to(user)` on every QuerySet applies the
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -331,8 +332,14 @@ class RoleDefinition(VersionedModel):
         return {"view": has_perimeter(user), "change": national, "delete": national, "history": True}
 
 
+ROLE_CODE = re.compile(r"[a-z0-9_-]+")
+
+
 def _check_role(value: str) -> None:
-    if value in Role.values or RoleDefinition.objects.filter(code=value).exists():
+    """A built-in role or an added one (a code that cannot be one is refused without reading the catalogue)."""
+    if value in Role.values or (
+        ROLE_CODE.fullmatch(value) and RoleDefinition.objects.filter(code=value).exists()
+    ):
         return
     from django.core.exceptions import ValidationError
 

@@ -16,8 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import ProtectedError
-from simple_history.utils import bulk_update_with_history
+from django.db.models import DateField, ExpressionWrapper, F, ProtectedError, Value
 
 from bascule.core.access import require_ability
 from bascule.core.system import Actor, history_author
@@ -328,18 +327,21 @@ def _items_preview(wave: Wave, delta: timedelta) -> Consequence | None:
 
 
 def _items_apply(wave: Wave, delta: timedelta, by: Actor) -> int:
-    items = list(_wave_items(wave).only("id", "due_date"))
-    for item in items:
-        item.due_date = item.due_date + delta  # type: ignore[operator]
-    bulk_update_with_history(
-        items,
-        InstanceItem,
-        ["due_date"],
+    """One UPDATE moves every date in the database, then one history row per item (the new state, as
+    simple-history records it): thousands of items in well under a second, the rows never held in Python twice."""
+    ids = list(_wave_items(wave).values_list("pk", flat=True))
+    if not ids:
+        return 0
+    moved = ExpressionWrapper(F("due_date") + Value(delta), output_field=DateField())
+    InstanceItem.objects.filter(pk__in=ids).update(due_date=moved)
+    InstanceItem.history.bulk_history_create(  # type: ignore[attr-defined]
+        list(InstanceItem.objects.filter(pk__in=ids)),
         batch_size=1000,
+        update=True,
         default_user=history_author(by),
         default_change_reason=f"Vague « {wave.name} » déplacée",
     )
-    return len(items)
+    return len(ids)
 
 
 register_wave_dependent(WaveDependent("programmes.items", _items_preview, _items_apply))

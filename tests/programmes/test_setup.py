@@ -157,8 +157,9 @@ def test_closing_copying_and_budget_codes(world):
     copy, said = setup.programme_copy(
         by=world.national, source=reopened, code="CHORUS-2", name="Suite", owner=world.national_office
     )
-    assert copy.templates.count() == 7 and copy.waves.get().golive_date == date(2028, 1, 1)
-    assert copy.waves.get().budget_programmes == ["354", "216", "723"]
+    copied = copy.waves.get(name="Vague 1")
+    assert copy.templates.count() == 7 and copy.waves.count() == reopened.waves.count()
+    assert copied.golive_date == date(2028, 1, 1) and copied.budget_programmes == ["354", "216", "723"]
     assert not Workstream.objects.filter(template__programme=copy).exists()
     assert any("chantiers types" in line for line in said)
 
