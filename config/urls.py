@@ -17,7 +17,7 @@ from bascule.organisation.api import (
     ServiceLinkViewSet,
     StructureViewSet,
 )
-from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WorkstreamViewSet
+from bascule.programmes.api import ActionViewSet, ProgrammeViewSet, WaveViewSet, WorkstreamViewSet
 from bascule.reprise.api import TakeoverRunViewSet
 from bascule.sizing.api import CostComparisonViewSet, SizingViewSet
 from bascule.surveys.api import AnswerViewSet, QuestionnaireViewSet, SurveyViewSet
@@ -30,6 +30,7 @@ router.register("assignments", AssignmentViewSet, basename="assignment")
 router.register("roles", RoleViewSet, basename="role")
 router.register("service-links", ServiceLinkViewSet, basename="servicelink")
 router.register("programmes", ProgrammeViewSet, basename="programme")
+router.register("waves", WaveViewSet, basename="wave")
 router.register("workstreams", WorkstreamViewSet, basename="workstream")
 router.register("actions", ActionViewSet, basename="action")
 router.register("committees", MeetingViewSet, basename="committee")
