@@ -15,10 +15,12 @@ from typing import Any
 import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from bascule.core.parsing import parse_date
 from bascule.core.system import Actor
 from bascule.organisation.models import Assignment, Person, Structure
+from bascule.organisation.ranks import role_label
 from bascule.organisation.services import assignment_create
 from bascule.programmes.models import Programme
 from bascule.programmes.services import (
@@ -261,7 +263,10 @@ def apply_spec(spec: ProgrammeSpec, *, by: Actor) -> list[str]:
         if person is None:
             raise SetupFileError(f"Responsable {n} : personne inconnue ({lead.email}).")
         structure = _structure(lead.structure, f"Responsable {n}")
-        if Assignment.objects.active().filter(person=person, role=lead.role, structure=structure).exists():
+        held = Assignment.objects.filter(person=person, role=lead.role, structure=structure).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=lead.start)
+        )
+        if held.exists():  # held already, or from a date to come
             continue
         try:
             assignment_create(
@@ -269,7 +274,7 @@ def apply_spec(spec: ProgrammeSpec, *, by: Actor) -> list[str]:
             )
         except ValidationError as exc:
             raise SetupFileError(f"Responsable {n} ({lead.email}) : {' '.join(exc.messages)}") from exc
-        said.append(f"{person} : {lead.role} sur {structure.code}.")
+        said.append(f"{person} : {role_label(lead.role)} sur {structure.code}.")
     if spec.instantiate:
         for wave in waves:
             if wave.structures.filter(kind__in=["region", "department"]).exists():
