@@ -18,9 +18,11 @@ from bascule.programmes.importers import ActionPlanImporter
 from bascule.programmes.models import Programme, Status, Workstream
 from bascule.programmes.services import (
     action_create,
+    item_schedule,
     programme_create,
     progress_add,
     wave_create,
+    workstream_update,
     workstreams_instantiate,
 )
 
@@ -86,18 +88,18 @@ def load_demo() -> list[str]:
         Status.BLOCKED,
     ]
     for ws in workstreams:
-        ws.status = rng.choice(statuses)
-        ws.percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(ws.status, rng.randrange(10, 95, 5))
-        ws._history_user = None  # type: ignore[attr-defined]
-        ws.save()
+        status = rng.choice(statuses)
+        percent = {Status.DONE: 100, Status.NOT_STARTED: 0}.get(status, rng.randrange(10, 95, 5))
+        ws = workstream_update(by=SYSTEM, workstream=ws, version=ws.version, status=status, percent=percent)
         golive = golives.get(ws.structure_id, WAVES[0][1])
         for item in ws.items.all():
             # Milestones fall due in the months before the region's go-live, workstream by workstream.
             order = item.template_item.order if item.template_item else 0
-            item.due_date = golive - timedelta(days=240 - 25 * ws.template.number - 10 * order)
+            due = golive - timedelta(days=240 - 25 * ws.template.number - 10 * order)
+            done = None
             if ws.status == Status.DONE or (ws.status != Status.NOT_STARTED and rng.random() < 0.4):
-                item.done_on = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 300))
-            item.save()
+                done = date(2026, 1, 5) + timedelta(days=rng.randrange(0, 300))
+            item_schedule(by=SYSTEM, item=item, due_date=due, done_on=done)
     count = 0
     for region in regions:
         for number, (title, deliverable, template_number) in enumerate(REGIONAL_ACTIONS, start=1):

@@ -258,6 +258,9 @@ class WaveForm(VersionedModelForm, DsfrBaseForm):
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    codes_file = UploadField(
+        label="Ou un tableur de codes (CSV, XLSX, ODS : colonne « Code »)", required=False
+    )
     kinds = forms.MultipleChoiceField(
         label="Ou toutes les structures de ces types…", choices=StructureKind.choices, required=False
     )
@@ -295,3 +298,10 @@ class WaveMoveForm(DsfrBaseForm):
     golive_date = forms.DateField(label="Nouvelle date de bascule", widget=DateInput())
     version = forms.IntegerField(widget=forms.HiddenInput)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class ItemScheduleForm(DsfrBaseForm):
+    due_date = forms.DateField(label="Échéance", required=False, widget=DateInput())
+    done_on = forms.DateField(label="Réalisé le", required=False, widget=DateInput())
+    seen_due = forms.DateField(required=False, widget=forms.HiddenInput)
+    seen_done = forms.DateField(required=False, widget=forms.HiddenInput)

@@ -201,6 +201,7 @@ class InstanceItem(BaseModel):
         path = self.workstream.structure.path
         return {
             "view": can_read_path(user, path),
+            "schedule": can_write_path(user, path),
             "deposit": can_write_path(user, path) and self.kind == ItemKind.DELIVERABLE,
         }
 

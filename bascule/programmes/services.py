@@ -255,6 +255,29 @@ def workstream_update(*, by: Actor, workstream: Workstream, version: int, **chan
     return current
 
 
+@transaction.atomic
+def item_schedule(
+    *,
+    by: Actor,
+    item: InstanceItem,
+    due_date: date | None,
+    done_on: date | None,
+    seen: tuple[date | None, date | None] | None = None,
+) -> InstanceItem:
+    """Plan a milestone or deliverable (its due date) and say when it was reached. `seen`: the dates the editor
+    read — if another editor changed them meanwhile, nothing is written (a French refusal), never overwritten."""
+    require_ability(item, by, "schedule", "Ce chantier est hors de votre périmètre de modification.")
+    current = InstanceItem.objects.select_for_update().get(pk=item.pk)
+    if seen is not None and (current.due_date, current.done_on) != seen:
+        raise ValidationError(
+            "Ces dates ont été modifiées par quelqu'un d'autre pendant que vous les modifiiez : rechargez la page, "
+            "puis refaites votre modification."
+        )
+    current.due_date, current.done_on = due_date, done_on
+    save_historised(current, by=by, reason="Échéance planifiée")
+    return current
+
+
 # --- deliverables and decisions -------------------------------------------------------------------
 @transaction.atomic
 def deliverable_deposit(

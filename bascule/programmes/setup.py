@@ -222,6 +222,25 @@ def structures_of_kinds(*, by: Actor, kinds: Iterable[str], below: Iterable[Stru
     return list(Structure.objects.visible_to(by).filter(inside, kind__in=list(kinds)).order_by("path"))
 
 
+CODE_HEADERS = {"code", "code structure", "code de la structure", "structure", "sigle"}
+
+
+def codes_from_spreadsheet(data: bytes, filename: str) -> list[str]:
+    """The structure codes of a spreadsheet (CSV, XLSX, ODS): its « Code » column, else its first column."""
+    from bascule.core.spreadsheets import SpreadsheetError, normalise_label, read_table
+
+    try:
+        table = read_table(data, filename)
+    except SpreadsheetError as exc:
+        raise ValidationError({"codes_file": str(exc)}) from exc
+    labels = [normalise_label(h) for h in table.headers]
+    index = next((i for i, label in enumerate(labels) if label in CODE_HEADERS), 0)
+    codes = [row.get(index).strip() for row in table.rows if row.get(index).strip()]
+    if labels and labels[index] not in CODE_HEADERS and table.headers[index].strip():
+        codes.insert(0, table.headers[index].strip())  # no header: the first row is a code too
+    return codes
+
+
 def structures_from_codes(*, by: Actor, codes: Iterable[str]) -> tuple[list[Structure], list[str]]:
     """The structures named by codes (a spreadsheet's column): those found, and the codes nobody sees."""
     wanted = [c.strip() for c in codes if c and c.strip()]

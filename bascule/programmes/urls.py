@@ -28,6 +28,7 @@ urlpatterns = [
     path("<uuid:programme_id>/decisions/", views.decision_add, name="decision_add"),
     path("<uuid:programme_id>/instancier/", views.programme_instantiate, name="programme_instantiate"),
     path("livrables/<uuid:instanceitem_id>/depot/", views.deliverable_deposit, name="deliverable_deposit"),
+    path("elements/<uuid:instanceitem_id>/echeance/", views.item_schedule, name="item_schedule"),
     path(
         "livrables/versions/<uuid:deliverableversion_id>/",
         views.deliverable_download,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -29,6 +30,7 @@ from bascule.programmes.forms import (
     DecisionForm,
     DepositForm,
     DocumentForm,
+    ItemScheduleForm,
     ProgressForm,
     TemplateItemForm,
     WorkstreamForm,
@@ -347,6 +349,33 @@ def deliverable_deposit(request: HttpRequest, instanceitem_id: str) -> HttpRespo
         )
     else:
         messages.error(request, "Aucun document déposé : " + form_errors(form))
+    return redirect("programmes:workstream_detail", workstream_id=item.workstream_id)
+
+
+@require_POST
+def item_schedule(request: HttpRequest, instanceitem_id: str) -> HttpResponse:
+    """A milestone's or deliverable's due date, and when it was reached (the dates read are checked first)."""
+    item = get_visible_or_404(
+        InstanceItem.objects.select_related("workstream__structure"), request.user, pk=instanceitem_id
+    )
+    require_ability(item, request.user, "schedule")
+    form = ItemScheduleForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.item_schedule(
+                by=request.user,
+                item=item,
+                due_date=data["due_date"],
+                done_on=data["done_on"],
+                seen=(data["seen_due"], data["seen_done"]),
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"« {item.name} » : dates enregistrées.")
+    else:
+        messages.error(request, "Dates non enregistrées : " + form_errors(form))
     return redirect("programmes:workstream_detail", workstream_id=item.workstream_id)
 
 

@@ -125,13 +125,19 @@ def document_download(request: HttpRequest, programmedocument_id: str) -> FileRe
 
 # --- waves ------------------------------------------------------------------------------------------------
 def _wave_structures(form: WaveForm, user: Any) -> list[Any] | None:
-    """The structures picked in the tree, pasted as codes, or « every structure of these kinds below »."""
+    """The structures picked in the tree, pasted or read as codes (a spreadsheet's « Code » column), or « every
+    structure of these kinds below »."""
     data = form.cleaned_data
     chosen = list(data.get("structures") or [])
-    if data.get("codes"):
-        found, missing = setup.structures_from_codes(
-            by=user, codes=data["codes"].replace(";", "\n").splitlines()
-        )
+    codes = data["codes"].replace(";", "\n").splitlines() if data.get("codes") else []
+    if upload := data.get("codes_file"):
+        try:
+            codes += setup.codes_from_spreadsheet(upload.read(), upload.name)
+        except ValidationError as exc:
+            form.add_error("codes_file", " ".join(exc.messages))
+            return None
+    if codes:
+        found, missing = setup.structures_from_codes(by=user, codes=codes)
         if missing:
             form.add_error("codes", "Codes inconnus ou hors de votre périmètre : " + ", ".join(missing[:20]))
             return None
@@ -147,7 +153,7 @@ def _wave_structures(form: WaveForm, user: Any) -> list[Any] | None:
 def wave_create(request: HttpRequest, programme_id: str) -> HttpResponse:
     programme = get_visible_or_404(Programme.objects.select_related("owner"), request.user, pk=programme_id)
     require_ability(programme, request.user, "add_wave")
-    form = WaveForm(request.POST or None, user=request.user)
+    form = WaveForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         structures = _wave_structures(form, request.user)
         if structures is not None:
@@ -170,7 +176,7 @@ def wave_create(request: HttpRequest, programme_id: str) -> HttpResponse:
 def wave_edit(request: HttpRequest, wave_id: str) -> HttpResponse:
     wave = get_visible_or_404(Wave.objects.select_related("programme__owner"), request.user, pk=wave_id)
     require_ability(wave, request.user, "change")
-    form = WaveForm(request.POST or None, instance=wave, user=request.user)
+    form = WaveForm(request.POST or None, request.FILES or None, instance=wave, user=request.user)
     if request.method == "POST" and form.is_valid():
         structures = _wave_structures(form, request.user)
         if structures is not None:
