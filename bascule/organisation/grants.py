@@ -4,7 +4,8 @@
 |-------------------------|----------------------------------------------------------|-----------------------------|
 | Pilotage national       | every role                                               | every structure             |
 | Responsable déploiement | every role of a lower rank than its own (not national    | the subtree of the region   |
-| régional                | steering, not regional lead, no added role of rank ≥ 80) | where it is regional lead   |
+| régional                | steering, not regional lead, no added role of rank ≥ 80, | where it is regional lead   |
+|                         | none reading the whole organisation)                     |                             |
 | any other role          | nothing                                                  |                             |
 
 And for everyone: nobody creates, changes or ends an assignment of their own person. A change must be allowed
@@ -21,7 +22,7 @@ from typing import Any
 from django.db.models import Q
 
 from bascule.core.access import holds_global_role, role_paths
-from bascule.core.roles import Role
+from bascule.core.roles import EVERYWHERE, Role
 from bascule.core.system import Actor
 from bascule.organisation.ranks import BUILTIN_RANKS, catalogue, role_label
 
@@ -40,7 +41,13 @@ GRANT_MATRIX: tuple[GrantRule, ...] = (
 
 
 def _roles_of(rule: GrantRule, user: Actor) -> frozenset[str]:
-    return frozenset(r.code for r in catalogue(user) if rule.below_rank is None or r.rank < rule.below_rank)
+    """The roles a rule gives: those of a lower rank; a grantor limited to its subtrees never gives a role that
+    reads the whole organisation (it would give more than it sees)."""
+    return frozenset(
+        r.code
+        for r in catalogue(user)
+        if rule.below_rank is None or (r.rank < rule.below_rank and (rule.anywhere or r.scope != EVERYWHERE))
+    )
 
 
 def grant_scopes(user: Actor) -> list[tuple[frozenset[str], tuple[str, ...] | None]]:

@@ -329,7 +329,8 @@ class RoleDefinition(VersionedModel):
 
     def get_abilities(self, user: Actor) -> dict[str, bool]:
         national = holds_global_role(user)
-        return {"view": has_perimeter(user), "change": national, "delete": national, "history": True}
+        view = has_perimeter(user)
+        return {"view": view, "change": national, "delete": national, "history": view}
 
 
 ROLE_CODE = re.compile(r"[a-z0-9_-]+")

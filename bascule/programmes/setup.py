@@ -87,19 +87,30 @@ def programme_update(
 def programme_close(*, by: Actor, programme: Programme, version: int, on: date | None = None) -> Programme:
     """Close a programme: it is read as it is (no wave, instancing, national action or import) until reopened."""
     require_ability(programme, by, "close", OUT_OF_REACH)
-    saved = update_versioned(programme, by=by, version=version, changes={}, allowed=(), reason="Clôture")
-    saved.closed_on = on or date.today()
-    save_historised(saved, by=by, reason="Clôture")
-    return saved
+    day = on or date.today()
+    return update_versioned(
+        programme,
+        by=by,
+        version=version,
+        changes={},
+        allowed=(),
+        reason="Clôture",
+        before_save=lambda current: setattr(current, "closed_on", day),
+    )
 
 
 @transaction.atomic
 def programme_reopen(*, by: Actor, programme: Programme, version: int) -> Programme:
     require_ability(programme, by, "reopen", "Ce programme n'est pas clos, ou hors de votre périmètre.")
-    saved = update_versioned(programme, by=by, version=version, changes={}, allowed=(), reason="Réouverture")
-    saved.closed_on = None
-    save_historised(saved, by=by, reason="Réouverture")
-    return saved
+    return update_versioned(
+        programme,
+        by=by,
+        version=version,
+        changes={},
+        allowed=(),
+        reason="Réouverture",
+        before_save=lambda current: setattr(current, "closed_on", None),
+    )
 
 
 @transaction.atomic

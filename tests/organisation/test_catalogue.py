@@ -36,6 +36,7 @@ def test_only_national_steering_manages_the_catalogue(world, who):
         role = _role(world)
         abilities = role.get_abilities(user)
         assert not abilities["change"] and not abilities["delete"]
+        assert abilities["view"] is abilities["history"] is (who != "nobody")
         with pytest.raises(PermissionDenied):
             services.role_update(by=user, role=role, version=role.version, name="x")
         with pytest.raises(PermissionDenied):
@@ -59,6 +60,11 @@ def test_only_national_steering_manages_the_catalogue(world, who):
 )
 def test_the_grant_matrix_follows_the_rank(world, rank, who, where, expected):
     role = _role(world, code=f"role-{rank}", rank=rank)
+    everywhere = _role(world, code=f"partout-{rank}", rank=rank, scope="global")
+    # Reading the whole organisation is given by national steering only (a regional lead would give more than it sees).
+    assert can_grant(getattr(world, who), everywhere.code, getattr(world, where), world.person_bzh) is (
+        expected and who == "national"
+    )
     user = getattr(world, who)
     assert can_grant(user, role.code, getattr(world, where), world.person_bzh) is expected
     if expected:

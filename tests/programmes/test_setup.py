@@ -153,7 +153,8 @@ def test_closing_copying_and_budget_codes(world):
     with pytest.raises(PermissionDenied):
         services.wave_create(by=world.national, programme=closed, name="V9", golive_date=date(2028, 1, 1))
     reopened = setup.programme_reopen(by=world.national, programme=closed, version=closed.version)
-    assert not reopened.is_closed
+    assert not reopened.is_closed and reopened.version == 3
+    assert [h.history_change_reason for h in reopened.history.all()[:2]] == ["Réouverture", "Clôture"]
     copy, said = setup.programme_copy(
         by=world.national, source=reopened, code="CHORUS-2", name="Suite", owner=world.national_office
     )
