@@ -1,6 +1,6 @@
 """Setting a programme up at scale: instancing for 13 regions and 100 departments, moving a wave with 5,000 items.
 
-    .venv/bin/python bench/programme_setup.py                       # SQLite, a file of its own under /tmp
+    .venv/bin/python bench/programme_setup.py                       # SQLite, a file of its own: var/bench_setup.sqlite3
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bascule_bench .venv/bin/python bench/programme_setup.py
 
 Generates once: the demo organisation, a programme with the seven standard workstreams and a wave covering the 13
@@ -26,7 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 if not os.environ.get("DATABASE_URL"):
-    os.environ.setdefault("SQLITE_PATH", "/tmp/bascule_bench_setup.sqlite3")
+    os.environ.setdefault(
+        "SQLITE_PATH", str(Path(__file__).resolve().parents[1] / "var" / "bench_setup.sqlite3")
+    )
 
 import django
 
