@@ -154,6 +154,12 @@ def _crawl_routes(client: Client) -> tuple[set[str], list[str], int]:
 
 # The pages national steering's crawl does not reach, each for a reason; every other page route must be reached
 # (asserted below), so a new page nobody links to fails here until it is linked or listed with its reason.
+# Reached or not depending on which object the crawl opens first (one page per route, ids drawn at random when the
+# demo is built): not asserted either way, each with its reason.
+SOMETIMES_CRAWLED = {
+    # offered on an answer page only when that answer has a text value to tag: the first answer opened may have none
+    "surveys:answer_tag",
+}
 NOT_CRAWLED = {
     # a deposited file's download: the demo deposits no service contract nor programme document (module tests)
     "organisation:contract_download", "programmes:document_download",
@@ -176,7 +182,7 @@ NOT_CRAWLED = {
     "assistance:ticket_to_article", "core:taskrun_apply", "core:taskrun_detail", "core:taskrun_download",
     "core:taskrun_restart", "programmes:deliverable_download", "programmes:deliverable_validate",
     "programmes:workstream_accept", "committees:campaign_open", "committees:snapshot_take",
-    "surveys:answer_reopen", "surveys:answer_tag", "surveys:question_add", "surveys:question_delete",
+    "surveys:answer_reopen", "surveys:question_add", "surveys:question_delete",
     "surveys:question_edit", "surveys:questionnaire_edit", "surveys:section_add", "surveys:survey_close",
     "surveys:survey_edit", "surveys:survey_import", "surveys:survey_open", "surveys:survey_remind",
     "training:session_edit",
@@ -200,7 +206,11 @@ def test_every_link_of_the_demo_answers_200_for_every_demo_user(demo, username, 
     )
     assert len(reached) > 10, (username, reached)
     if username == "national":  # who sees the most: the crawl's coverage of the URLconf
-        assert NOT_CRAWLED <= PAGES, sorted(NOT_CRAWLED - PAGES)  # the list names real routes
-        assert sorted(PAGES - reached - NOT_CRAWLED) == [], "pages nobody links to: link them or list them"
+        assert NOT_CRAWLED | SOMETIMES_CRAWLED <= PAGES, sorted(
+            (NOT_CRAWLED | SOMETIMES_CRAWLED) - PAGES
+        )  # real routes
+        assert sorted(PAGES - reached - NOT_CRAWLED - SOMETIMES_CRAWLED) == [], (
+            "pages nobody links to: link them or list them"
+        )
         assert sorted(NOT_CRAWLED & reached) == [], "reached now: take them off NOT_CRAWLED"
     assert not failures, "\n".join(f"{username}: {failure}" for failure in failures[:30])
