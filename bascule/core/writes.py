@@ -54,3 +54,27 @@ def update_versioned(
         before_save(current)
     save_historised(current, by=by, reason=reason)
     return current
+
+
+def deposit_version(
+    version: Any,
+    *,
+    by: Actor,
+    upload: Any,
+    lock: Any,
+    siblings: Any,
+    reason: str = "",
+    default_name: str = "document",
+) -> Any:
+    """Save a new numbered version of a deposited file (a deliverable's, a contract's, a reference document's).
+
+    `lock` (a queryset of the parent row) is locked first, so two deposits never take the same number; the
+    number follows the highest of `siblings`; `reason` may name it (« Dépôt de la version {number} »).
+    """
+    list(lock.select_for_update())
+    version.number = (siblings.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    version.filename = (getattr(upload, "name", "") or default_name)[:255]
+    version.deposited_by = history_author(by)
+    version.file.save(version.filename, upload, save=False)
+    save_historised(version, by=by, reason=reason.format(number=version.number))
+    return version

@@ -18,7 +18,7 @@ from bascule.core.perimeter import forget_perimeter
 from bascule.core.registry import user_can
 from bascule.core.roles import SUBTREE
 from bascule.core.system import Actor, history_author
-from bascule.core.writes import check_fields, save_historised, update_versioned
+from bascule.core.writes import check_fields, deposit_version, save_historised, update_versioned
 from bascule.organisation.grants import can_grant, grant_refusal
 from bascule.organisation.models import (
     Assignment,
@@ -316,15 +316,11 @@ def contract_deposit(*, by: Actor, link: ServiceLink, upload: Any, comment: str 
     require_ability(
         link, by, "add_contract", "Ce lien de service est hors de votre périmètre de modification."
     )
-    ServiceLink.objects.select_for_update().get(pk=link.pk)  # one number per version, even when two deposit
-    number = (link.contracts.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = ContractVersion(
-        link=link,
-        number=number,
-        filename=getattr(upload, "name", "contrat")[:255],
-        comment=comment,
-        deposited_by=history_author(by),
+    return deposit_version(  # type: ignore[no-any-return]
+        ContractVersion(link=link, comment=comment),
+        by=by,
+        upload=upload,
+        lock=ServiceLink.objects.filter(pk=link.pk),
+        siblings=link.contracts.all(),
+        default_name="contrat",
     )
-    version.file.save(version.filename, upload, save=False)
-    save_historised(version, by=by)
-    return version

@@ -16,7 +16,7 @@ from bascule.core.access import require_ability
 from bascule.core.deadlines import parse_deadline
 from bascule.core.locking import lock_version
 from bascule.core.system import Actor, history_author
-from bascule.core.writes import check_fields, save_historised, update_versioned
+from bascule.core.writes import check_fields, deposit_version, save_historised, update_versioned
 from bascule.organisation.models import Structure, StructureKind
 from bascule.organisation.selectors import StructureIndex, steering_contacts, structure_index
 from bascule.programmes.leads import parse_lead
@@ -287,18 +287,14 @@ def deliverable_deposit(
     if item.kind != "deliverable":
         raise ValidationError("Seul un livrable reçoit un document.")
     require_ability(item, by, "deposit", "Ce chantier est hors de votre périmètre de modification.")
-    item = InstanceItem.objects.select_for_update().get(pk=item.pk)
-    number = (item.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    version = DeliverableVersion(
-        item=item,
-        number=number,
-        comment=comment.strip(),
-        filename=(upload.name or "document")[:255],
-        deposited_by=history_author(by),
+    return deposit_version(  # type: ignore[no-any-return]
+        DeliverableVersion(item=item, comment=comment.strip()),
+        by=by,
+        upload=upload,
+        lock=InstanceItem.objects.filter(pk=item.pk),
+        siblings=item.versions.all(),
+        reason="Dépôt de la version {number}",
     )
-    version.file.save(upload.name or "document", upload, save=False)
-    save_historised(version, by=by, reason=f"Dépôt de la version {number}")
-    return version
 
 
 @transaction.atomic

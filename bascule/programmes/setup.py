@@ -20,7 +20,7 @@ from django.db.models import DateField, ExpressionWrapper, F, ProtectedError, Va
 
 from bascule.core.access import require_ability
 from bascule.core.system import Actor, history_author
-from bascule.core.writes import save_historised, update_versioned
+from bascule.core.writes import deposit_version, save_historised, update_versioned
 from bascule.organisation.models import Person, Structure
 from bascule.programmes.models import (
     BUDGET_CODE,
@@ -119,23 +119,14 @@ def document_deposit(
 ) -> ProgrammeDocument:
     """A reference document, or a new version of one (same title): the earlier versions are kept."""
     require_ability(programme, by, "add_document", OUT_OF_REACH)
-    Programme.objects.select_for_update().get(pk=programme.pk)  # one number per version
     title = title.strip()
-    number = (
-        programme.documents.filter(title=title).order_by("-number").values_list("number", flat=True).first()
-        or 0
-    ) + 1
-    document = ProgrammeDocument(
-        programme=programme,
-        title=title,
-        number=number,
-        filename=getattr(upload, "name", "document")[:255],
-        comment=comment,
-        deposited_by=history_author(by),
+    return deposit_version(  # type: ignore[no-any-return]
+        ProgrammeDocument(programme=programme, title=title, comment=comment),
+        by=by,
+        upload=upload,
+        lock=Programme.objects.filter(pk=programme.pk),
+        siblings=programme.documents.filter(title=title),
     )
-    document.file.save(document.filename, upload, save=False)
-    save_historised(document, by=by)
-    return document
 
 
 def _next_year(day: date | None) -> date | None:
